@@ -1,0 +1,137 @@
+"""Normalise stage: ``RawArticle`` -> ``Article``.
+
+Pure functions, one concern each: text to stored form (``text``), dates to ISO 8601 without
+inventing a part (``dates``), keyword lines to tags (``tags``). Whatever cannot be settled is
+said in ``warnings``, never guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from .dates import find_dates, infer_year, read_date
+from .model import Article, RawArticle, RawEmbed, RawItem
+from .tags import TagLexicon, split_tags
+from .text import clean_line
+
+#: Fields of a layout copied onto the record key of the same name.
+_SINGLE_FIELDS = ("site", "photo_credit", "url", "category", "author", "summary", "doc_id")
+
+
+def article_id(title: str, body: str) -> str:
+    """16 hex characters of SHA-256 over the stored title and body."""
+    return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()[:16]
+
+
+def _text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return clean_line(value) or None
+
+
+def _paragraphs(lines: Iterable[str]) -> list[str]:
+    return [p for p in (clean_line(line) for line in lines) if p]
+
+
+def _dedupe(values: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        seen.setdefault(value, None)
+    return list(seen)
+
+
+def normalise_date(
+    date_raw: str | None, evidence: list[str], warnings: list[str]
+) -> str | None:
+    """ISO date of a date line, inferring a missing year only from the article's own text.
+
+    ``('٠٧ نوفمبر', ['… 7 نوفمبر/تشرين الثاني 2024.'])`` -> ``'2024-11-07'`` plus a warning.
+    """
+    if date_raw is None:
+        warnings.append("date: no date line found")
+        return None
+    parts = read_date(date_raw)
+    if parts is None:
+        warnings.append(f"date: could not read '{date_raw}'")
+        return None
+    if parts.year is None and parts.month is not None and parts.day is not None:
+        year = infer_year(parts, evidence)
+        if year is None:
+            warnings.append(f"date: '{date_raw}' states no year and the text gives none")
+            return None
+        iso = type(parts)(year, parts.month, parts.day).iso()
+        if iso is not None:
+            warnings.append(f"date: year {year} inferred from the same day and month in the body")
+        return iso
+    iso = parts.iso()
+    if iso is None:
+        warnings.append(f"date: '{date_raw}' is not a complete calendar date")
+    return iso
+
+
+def _item(raw: RawItem) -> dict[str, Any]:
+    paragraphs = _paragraphs(raw.paragraphs)
+    date = None
+    if paragraphs:
+        date = next((d.iso() for d in find_dates(paragraphs[0]) if d.complete and d.iso()), None)
+    return {
+        "title": clean_line(raw.title),
+        "outlet": _text(raw.outlet),
+        "date": date,
+        "body": "\n\n".join(paragraphs),
+    }
+
+
+def _embed(raw: RawEmbed) -> dict[str, Any]:
+    date = None
+    if raw.date_raw:
+        parts = read_date(raw.date_raw)
+        date = parts.iso() if parts else None
+    return {
+        "kind": raw.kind,
+        "text": clean_line(raw.text),
+        "url": raw.url,
+        "author": _text(raw.author),
+        "handle": raw.handle,
+        "date": date,
+    }
+
+
+def normalise(
+    raw: RawArticle, source_file: str, lexicon: TagLexicon | None = None
+) -> Article:
+    """Turn what the parser found into the documented record."""
+    warnings = [clean_line(note) for note in raw.notes]
+    title = clean_line(raw.title or "")
+    paragraphs = _paragraphs(raw.paragraphs)
+    body = "\n\n".join(paragraphs)
+    sources = _dedupe(s for s in (_text(v) for v in raw.fields.get("source", [])) if s)
+    date_raw = raw.first("date")
+    date = normalise_date(date_raw, [title, *paragraphs], warnings)
+    tags_raw = raw.first("tags")
+    tags = split_tags(tags_raw, [title, *paragraphs], lexicon) if tags_raw else []
+    if not body:
+        warnings.append("body: empty")
+    where = source_file if raw.position is None else f"{source_file}#{raw.position}"
+    article = Article(
+        id=article_id(title, body),
+        source_file=where,
+        layout=raw.layout,
+        title=title,
+        body=body,
+        date=date,
+        date_raw=date_raw,
+        outlet=sources[-1] if sources else None,
+        sources=sources,
+        tags=tags,
+        tags_raw=tags_raw,
+        related=_paragraphs(raw.related),
+        read_also=[_item(item) for item in raw.read_also],
+        embeds=[_embed(e) for e in raw.embeds],
+        warnings=warnings,
+    )
+    for key in _SINGLE_FIELDS:
+        setattr(article, key, _text(raw.first(key)))
+    return article

@@ -1,0 +1,297 @@
+"""Parse stage: text + layout -> ``RawArticle`` (strings cut as found, nothing normalised away).
+
+One generic engine per layout *kind*, driven entirely by the layout's data:
+
+* ``lines``: one article per file, read line by line. Each line is, in this order of tests,
+  chrome or boilerplate (dropped, with the rule's name), a labelled field, the start of the
+  "read also" section, an inline related-links marker, an embedded post's signature, or body.
+* ``tagged``: ``<DOC>…</DOC>`` elements (one or many per file), each tag mapped to a field.
+
+Every non-blank input line is accounted for in ``RawArticle.lines``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+
+from .dates import read_date
+from .errors import ParseError
+from .layouts import Layout, LayoutSet
+from .model import LineUse, RawArticle, RawEmbed, RawItem
+from .text import clean_line, split_lines
+
+#: How many lines from the start and the end of a text detection looks at.
+DETECT_HEAD_LINES = 400
+DETECT_TAIL_LINES = 100
+
+_URL = re.compile(r"https?://\S+")
+_TRAILING_CLOSERS = "\"'”’»)]}› "
+
+
+def prepare_lines(text: str) -> list[str]:
+    """Stored-form lines of a text; a line of only (no-break) spaces becomes ''."""
+    return [clean_line(line) for line in split_lines(text)]
+
+
+def detection_sample(lines: list[str]) -> list[str]:
+    """The non-blank lines detection scores: the head and the tail of the text."""
+    if len(lines) > DETECT_HEAD_LINES + DETECT_TAIL_LINES:
+        lines = lines[:DETECT_HEAD_LINES] + lines[-DETECT_TAIL_LINES:]
+    return [line for line in lines if line]
+
+
+def parse_text(text: str, layouts: LayoutSet, layout_name: str | None = None) -> list[RawArticle]:
+    """Parse one source text into raw articles with the named layout, or the detected one."""
+    lines = prepare_lines(text)
+    if not any(lines):
+        raise ParseError("holds no text (empty or only white space)")
+    layout = layouts.get(layout_name) if layout_name else layouts.detect(detection_sample(lines))
+    return parse_lines(lines, layout)
+
+
+def parse_lines(lines: list[str], layout: Layout) -> list[RawArticle]:
+    """Apply ``layout`` to prepared lines."""
+    if layout.kind == "tagged":
+        articles = list(_parse_tagged(lines, layout))
+        if not articles:
+            raise ParseError(f"no <{layout.spec['document']}> element found")
+        if len(articles) == 1:
+            articles[0].position = None  # one article per file: named like the file
+            if articles[0].defect:
+                raise ParseError(articles[0].defect.replace("document 1 ", ""),
+                                 line=articles[0].lines[0].line)
+        return articles
+    return [_LinesParser(layout, lines).run()]
+
+
+# --- the 'lines' engine ----------------------------------------------------------------------
+
+
+def is_headline(line: str, layout: Layout) -> bool:
+    """A short line that does not end like a sentence: 'الرئيس الليتواني يحذر من …'."""
+    stripped = line.rstrip(_TRAILING_CLOSERS)
+    if not stripped or stripped[-1] in layout.headline_end_punctuation:
+        return False
+    return len(line.split()) <= layout.headline_max_words
+
+
+class _LinesParser:
+    def __init__(self, layout: Layout, lines: list[str]) -> None:
+        self.layout = layout
+        self.lines = lines
+        self.raw = RawArticle(layout=layout.name)
+        self.in_related = False
+        self.section_start: int | None = None
+
+    def use(self, index: int, role: str, rule: str = "") -> None:
+        self.raw.lines.append(LineUse(index + 1, role, rule))
+
+    def run(self) -> RawArticle:
+        raw, layout = self.raw, self.layout
+        title_index = None
+        after_title = 0  # non-blank lines since the title
+        for i, line in enumerate(self.lines):
+            if not line:
+                continue
+            if self.dropped(i, line):
+                continue
+            if title_index is None:
+                title_index = i
+                raw.title = line
+                self.use(i, "title")
+                continue
+            after_title += 1
+            if self.field(i, line):
+                self.in_related = False
+                continue
+            if layout.read_also_marker is not None and layout.read_also_marker.match(line):
+                self.use(i, "read_also", "marker")
+                self.section_start = i + 1
+                break
+            if (
+                layout.standalone_date_within
+                and "date" not in raw.fields
+                and after_title <= layout.standalone_date_within
+                and read_date(line) is not None
+            ):
+                raw.add("date", line)
+                self.use(i, "date", "standalone_date")
+                continue
+            self.body_line(i, line)
+        if raw.title is None:
+            raise ParseError("no title line found")
+        if self.section_start is not None:
+            self.read_also(self.section_start)
+        if not raw.paragraphs and not raw.read_also:
+            raise ParseError("has a title but no article text")
+        return raw
+
+    def dropped(self, i: int, line: str) -> bool:
+        layout = self.layout
+        for kind, rules in (("chrome", layout.chrome), ("boilerplate", layout.boilerplate)):
+            for rule in rules:
+                if rule.regex.match(line):
+                    self.use(i, "dropped", f"{kind}:{rule.name}")
+                    return True
+        return False
+
+    def field(self, i: int, line: str) -> bool:
+        for name, regex, repeat in self.layout.fields:
+            m = regex.match(line)
+            if m is None:
+                continue
+            value = m.group("value").strip()
+            if name in self.raw.fields and not repeat:
+                self.raw.notes.append(f"{name}: second value ignored at line {i + 1}: {value}")
+            self.raw.add(name, value)
+            self.use(i, name, "field")
+            return True
+        return False
+
+    def body_line(self, i: int, line: str) -> None:
+        layout, raw = self.layout, self.raw
+        for rule in layout.related:
+            m = rule.regex.match(line)
+            if m:
+                rest = m.group("rest").strip()
+                self.in_related = True
+                if rest:
+                    raw.related.append(rest)
+                self.use(i, "related", rule.name)
+                return
+        if self.in_related and is_headline(line, layout):
+            raw.related.append(line)
+            self.use(i, "related", "headline-after-marker")
+            return
+        self.in_related = False
+        for rule in layout.glued_labels:
+            m = rule.regex.match(line)
+            if m:
+                rest = m.group("rest").strip()
+                if not rest:
+                    self.use(i, "dropped", f"label:{rule.name}")
+                elif is_headline(rest, layout):
+                    raw.related.append(rest)
+                    self.use(i, "related", rule.name)
+                else:
+                    self.paragraph(i, rest, f"label:{rule.name}")
+                return
+        self.paragraph(i, line)
+
+    def paragraph(self, i: int, line: str, rule: str = "") -> None:
+        """Body text, after taking out embedded posts whose signature is on this line."""
+        raw = self.raw
+        for embed in self.layout.embeds:
+            m = embed.regex.search(line)
+            if m is None:
+                continue
+            before, after = line[: m.start()].strip(), line[m.end() :].strip()
+            text = before
+            if not text and raw.paragraphs and _URL.search(raw.paragraphs[-1]):
+                text = raw.paragraphs.pop()
+                for use in reversed(raw.lines):
+                    if use.role == "body":
+                        use.role, use.rule = "embed", embed.name
+                        break
+            url = None
+            urls = _URL.findall(text)
+            if urls:
+                url = urls[-1]
+                text = text[: text.rfind(url)].strip()
+            raw.embeds.append(
+                RawEmbed(
+                    kind=embed.name,
+                    text=text,
+                    url=url,
+                    author=m.group("author").strip() if "author" in m.groupdict() else None,
+                    handle=m.group("handle") if "handle" in m.groupdict() else None,
+                    date_raw=m.group("date") if "date" in m.groupdict() else None,
+                )
+            )
+            self.use(i, "embed", embed.name)
+            if after:
+                self.paragraph(i, after, rule)
+            return
+        raw.paragraphs.append(line)
+        self.use(i, "body", rule)
+
+    def read_also(self, start: int) -> None:
+        """Appended articles: a headline, maybe a byline, then paragraphs; repeat."""
+        layout, raw = self.layout, self.raw
+        item: RawItem | None = None
+        for i in range(start, len(self.lines)):
+            line = self.lines[i]
+            if not line or self.dropped(i, line):
+                continue
+            if item is None or (item.paragraphs and is_headline(line, layout)):
+                item = RawItem(title=line)
+                raw.read_also.append(item)
+                self.use(i, "read_also.title")
+                continue
+            if not item.paragraphs and item.byline is None:
+                m = next((m for p in layout.bylines if (m := p.match(line))), None)
+                if m is not None:
+                    item.byline = line
+                    item.outlet = m.group("outlet").strip() if "outlet" in m.groupdict() else None
+                    self.use(i, "read_also.byline")
+                    continue
+            item.paragraphs.append(line)
+            self.use(i, "read_also.body")
+
+
+# --- the 'tagged' engine ---------------------------------------------------------------------
+
+
+def _element(names: str) -> re.Pattern[str]:
+    """An element by tag name(s) ('TITLE|HEADLINE'), any case, with or without attributes."""
+    return re.compile(rf"<({names})(\s[^>]*)?>(.*?)</\1\s*>", re.S | re.I)
+
+
+_ID_ATTRIBUTE = re.compile(r"""\bid\s*=\s*["']?([^"'\s>]+)""", re.I)
+
+
+def _tagged_text(value: str) -> str:
+    return clean_line(html.unescape(" ".join(value.split("\n"))))
+
+
+def _parse_tagged(lines: list[str], layout: Layout) -> Iterator[RawArticle]:
+    """Document elements of a TREC/CLEF-style dump; tags map to fields as the layout says."""
+    text = "\n".join(lines)
+    doc = _element(layout.spec["document"])
+    tags = {name: _element(tag) for name, tag in layout.spec["tags"].items()}
+    para_tag = layout.spec.get("paragraph")
+    para = _element(para_tag) if para_tag else None
+    line_no, offset = 1, 0
+    for position, m in enumerate(doc.finditer(text), 1):
+        line_no += text.count("\n", offset, m.start())
+        offset = m.start()
+        inner = m.group(3)
+        raw = RawArticle(layout=layout.name, position=position)
+        raw.lines.append(LineUse(line_no, "document", layout.spec["document"]))
+        for name, regex in tags.items():
+            found = regex.search(inner)
+            if found is None:
+                continue
+            value = found.group(3)
+            if name == "body":
+                parts = [p.group(3) for p in para.finditer(value)] if para else []
+                for chunk in parts or [value]:
+                    for line in chunk.split("\n"):
+                        line = clean_line(html.unescape(line))
+                        if line:
+                            raw.paragraphs.append(line)
+            elif name == "title":
+                raw.title = _tagged_text(value) or None
+            elif value := _tagged_text(value):
+                raw.add(name, value)
+        if "doc_id" not in raw.fields and m.group(2):
+            attr = _ID_ATTRIBUTE.search(m.group(2))
+            if attr:
+                raw.add("doc_id", attr.group(1))
+        if raw.title is None:
+            raw.defect = f"document {position} has no title"
+        elif not raw.paragraphs:
+            raw.defect = f"document {position} has no body text"
+        yield raw

@@ -1,0 +1,226 @@
+"""Pipeline: sources -> parse -> normalise -> records, with a ``Report`` of every input's outcome.
+
+``process`` handles one input and never raises for bad input: it returns a ``FileResult`` with
+the records it made and the problems it met. ``iter_results`` runs it over all inputs, in input
+order, in this process or in a pool of worker processes. ``open_output`` gives an atomic
+output stream: the target is replaced only when the run completes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import multiprocessing
+import os
+import signal
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from .errors import IngestError
+from .layouts import LayoutSet
+from .normalise import normalise
+from .parse import parse_text
+from .sources import DEFAULT_MAX_BYTES, Source, SourceProblem, decode, iter_sources
+from .tags import TagLexicon
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a worker needs to turn a source into records (picklable)."""
+
+    layout: str | None = None
+    layout_paths: tuple[str, ...] = ()
+    encoding: str | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+    lexicon_path: str | None = None
+    raw: bool = False  # emit what the parser found instead of normalised records
+
+
+@dataclass
+class Problem:
+    """Why one input (or one document inside it) gave no record."""
+
+    source_file: str
+    stage: str
+    reason: str
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source_file": self.source_file, "stage": self.stage, "reason": self.reason,
+                "line": self.line}
+
+    def message(self) -> str:
+        where = f":{self.line}" if self.line else ""
+        return f"{self.source_file}{where}: {self.reason}"
+
+
+@dataclass
+class FileResult:
+    """What one input gave: records (as dicts, in ``RECORD_KEYS`` order) and problems."""
+
+    name: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class Context:
+    """Per-process state built once from a ``Config``: compiled layouts, the tag lexicon."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.layouts = LayoutSet.load(config.layout_paths)
+        if config.layout:
+            self.layouts.get(config.layout)  # an unknown name fails before any input is read
+        self.lexicon = TagLexicon.load(config.lexicon_path) if config.lexicon_path else None
+
+
+def process(item: Source | SourceProblem, ctx: Context) -> FileResult:
+    """One input -> its records and problems. Never raises for bad input."""
+    if isinstance(item, SourceProblem):
+        return FileResult(item.name, problems=[Problem(item.name, "read", item.reason)])
+    result = FileResult(item.name)
+    try:
+        data = item.read(ctx.config.max_bytes)
+        text, notes = decode(data, ctx.config.encoding)
+        raws = parse_text(text, ctx.layouts, ctx.config.layout)
+        for raw in raws:
+            if raw.defect is not None:
+                where = f"{item.name}#{raw.position}"
+                line = raw.lines[0].line if raw.lines else None
+                result.problems.append(Problem(where, "parse", raw.defect, line))
+                continue
+            raw.notes[:0] = notes
+            if ctx.config.raw:
+                result.records.append({"source_file": item.name, "warnings": [], **raw.to_dict()})
+            else:
+                result.records.append(normalise(raw, item.name, ctx.lexicon).to_dict())
+    except IngestError as exc:
+        result.problems.append(Problem(item.name, exc.stage, exc.reason, exc.line))
+    except RecursionError:
+        result.problems.append(Problem(item.name, "parse", "input nests too deeply to parse"))
+    return result
+
+
+# --- running over many inputs -----------------------------------------------------------------
+
+_WORKER_CTX: Context | None = None
+
+
+def _init_worker(config: Config) -> None:
+    global _WORKER_CTX
+    # Ctrl-C and SIGTERM are the parent's to handle: a worker ends when the pool does,
+    # without a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _WORKER_CTX = Context(config)
+
+
+def _work(item: Source | SourceProblem) -> FileResult:
+    assert _WORKER_CTX is not None
+    return process(item, _WORKER_CTX)
+
+
+def iter_results(
+    items: Iterable[Source | SourceProblem], config: Config, jobs: int = 1, chunksize: int = 8
+) -> Iterator[FileResult]:
+    """``process`` over every item, results in input order, in ``jobs`` processes."""
+    if jobs <= 1:
+        ctx = Context(config)
+        for item in items:
+            yield process(item, ctx)
+        return
+    Context(config)  # configuration errors surface here, before workers start
+    mp = multiprocessing.get_context("spawn" if sys.platform == "win32" else "forkserver")
+    with mp.Pool(jobs, initializer=_init_worker, initargs=(config,)) as pool:
+        yield from pool.imap(_work, items, chunksize=chunksize)
+
+
+@dataclass
+class Report:
+    """Every input's outcome; decides the exit code (black's Report, in spirit)."""
+
+    files: int = 0
+    parsed: int = 0
+    with_warnings: int = 0
+    failed: int = 0
+    records: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    warning_kinds: Counter[str] = field(default_factory=Counter)
+
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        self.problems.extend(result.problems)
+        if result.records:
+            self.records += len(result.records)
+            warned = [w for r in result.records for w in r["warnings"]]
+            if warned:
+                self.with_warnings += 1
+                self.warning_kinds.update(w.split(":", 1)[0] for w in warned)
+            else:
+                self.parsed += 1
+        if result.problems and not result.records:
+            self.failed += 1
+
+    def exit_code(self, strict: bool = False) -> int:
+        """0 all parsed; 1 something failed (or warned, with ``strict``)."""
+        if self.problems or (strict and self.with_warnings):
+            return 1
+        return 0
+
+    def summary(self) -> str:
+        return (
+            f"{self.files} files: {self.parsed} parsed, {self.with_warnings} with warnings, "
+            f"{self.failed} failed; {self.records} records written"
+        )
+
+
+def run(
+    inputs: list[str], config: Config, jobs: int = 1
+) -> Iterator[FileResult]:
+    """Sources named by ``inputs`` -> results, in order."""
+    return iter_results(iter_sources(inputs, config.max_bytes), config, jobs)
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def open_output(path: str | None) -> Iterator[TextIO]:
+    """A text stream for the output: stdout for ``None``/``-``, else a temporary file beside
+    ``path`` that replaces it only when the block completes (gzip when it ends in ``.gz``)."""
+    if path is None or path == "-":
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="",
+                                  line_buffering=False, write_through=False)
+        try:
+            yield stream
+            stream.flush()
+        finally:
+            stream.detach()
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            binary: Any = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if path.endswith(
+                ".gz") else raw
+            with io.TextIOWrapper(binary, encoding="utf-8", newline="") as stream:
+                yield stream
+            if binary is not raw:
+                binary.close()
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,118 @@
+"""Text normalisation: the stored form every record carries, and the match key used to compare.
+
+Sits in the normalise stage (and is used by the parser to split lines). Two forms, never mixed:
+
+* ``stored_form`` / ``clean_line``: canonical but spelling-preserving. NFC; line ends unified;
+  space-like characters become one plain space; invisible controls deleted; Arabic presentation
+  forms expanded; Persian/Urdu keyboard look-alikes (Farsi yeh, keheh) become Arabic letters;
+  tatweel removed. Hamza forms, ة/ى, diacritics and digits are kept as written.
+* ``match_key``: never stored. Folds alef forms, alef maksura, teh marbuta, diacritics, digits,
+  case and punctuation, so that ``وسائل الإعلام`` and ``وسائل الاعلام`` compare equal.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Line separators other than ``\n`` that real dumps contain.
+LINE_BREAKS = re.compile(r"\r\n|\r|\u2028|\u2029|\u0085")
+
+#: Characters that count as a plain space in the stored form.
+SPACE_CHARS = (
+    "\t\u000b\u000c\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u202f\u205f\u3000"
+)
+
+#: Invisible controls deleted from the stored form (zero-width, soft hyphen, bidi marks).
+INVISIBLE_CHARS = (
+    "\u200b\u2060\ufeff\u00ad\u200e\u200f\u061c"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+TATWEEL = "\u0640"
+
+_SPACE_TABLE = {ord(c): " " for c in SPACE_CHARS}
+_SPACE_TABLE.update({ord(c): None for c in INVISIBLE_CHARS})
+_SPACE_TABLE[ord(TATWEEL)] = None
+_SPACE_TABLE[0x06A9] = "\u0643"  # keheh -> kaf
+
+_RUN_OF_SPACES = re.compile(r" {2,}")
+_PRESENTATION_FORMS = re.compile(r"[\ufb50-\ufdfb\ufdfe\ufdff\ufe70-\ufefe]")
+# Farsi yeh at a word's end is alef maksura in Arabic spelling, elsewhere yeh.
+_FARSI_YEH_FINAL = re.compile(r"\u06cc(?![\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff])")
+_NEEDS_WORK = re.compile(
+    "[" + SPACE_CHARS + INVISIBLE_CHARS + TATWEEL + r"\u06a9\u06cc\ufb50-\ufdff\ufe70-\ufefe]| {2}"
+)
+
+
+def _expand_presentation_form(m: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", m.group(0))
+
+
+def clean_line(line: str) -> str:
+    """Stored form of one line (no line breaks inside): spaces folded, ends stripped.
+
+    ``'  آسیا\u00a0الوسطى '`` -> ``'آسيا الوسطى'`` (Farsi yeh -> Arabic yeh, NBSP -> space).
+    """
+    if not line.isascii():
+        if _NEEDS_WORK.search(line):
+            line = _FARSI_YEH_FINAL.sub("\u0649", line)
+            line = line.replace("\u06cc", "\u064a").translate(_SPACE_TABLE)
+            line = _PRESENTATION_FORMS.sub(_expand_presentation_form, line)
+        line = unicodedata.normalize("NFC", line)
+    elif "\t" in line or "\x0b" in line or "\x0c" in line:
+        line = line.translate(_SPACE_TABLE)
+    if "  " in line:
+        line = _RUN_OF_SPACES.sub(" ", line)
+    return line.strip()
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on every line end real dumps use (CRLF, CR, LF, U+2028/U+2029/U+0085)."""
+    return LINE_BREAKS.sub("\n", text).split("\n")
+
+
+def stored_form(text: str) -> str:
+    """Stored form of a multi-line text: each line cleaned, blank-line runs folded to one.
+
+    ``'a\u00a0\u00a0b\r\n\u00a0\r\nc'`` -> ``'a b\n\nc'``.
+    """
+    out: list[str] = []
+    for raw in split_lines(text):
+        line = clean_line(raw)
+        if line or (out and out[-1]):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
+
+
+# --- match key -------------------------------------------------------------------------------
+
+_KEY_DELETE = [
+    0x0640, 0x0670, 0x200C, 0x200D,
+    *range(0x064B, 0x0660),
+    *range(0x0610, 0x061B),
+    *range(0x06D6, 0x06DD),
+    *range(0x06DF, 0x06E9),
+    *range(0x06EA, 0x06EE),
+]
+_KEY_TABLE: dict[int, str | None] = {cp: None for cp in _KEY_DELETE}
+_KEY_TABLE.update({cp: "\u0627" for cp in (0x0622, 0x0623, 0x0625, 0x0671, 0x0672, 0x0673)})
+_KEY_TABLE.update({cp: "\u064a" for cp in (0x0649, 0x06CC, 0x06D0, 0x06D2)})
+_KEY_TABLE.update({cp: "\u0647" for cp in (0x0629, 0x06C0, 0x06C1, 0x06D5)})
+_KEY_TABLE.update({cp: "\u0643" for cp in (0x06A9, 0x06AA)})
+_KEY_TABLE.update({0x0660 + i: str(i) for i in range(10)})
+_KEY_TABLE.update({0x06F0 + i: str(i) for i in range(10)})
+
+_KEY_PUNCT = re.compile(r"[^\w]+|_+")
+
+
+def match_key(text: str) -> str:
+    """Key for comparing Arabic text; never stored.
+
+    ``'وسائل الإعلامِ، اليوم'`` -> ``'وسائل الاعلام اليوم'``; ``'مستشفى'`` -> ``'مستشفي'``.
+    """
+    text = unicodedata.normalize("NFKC", clean_line(text)).casefold().translate(_KEY_TABLE)
+    return _KEY_PUNCT.sub(" ", text).strip()

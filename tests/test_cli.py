@@ -1,0 +1,127 @@
+"""The command line through click's CliRunner: stdin, stdout, --out, --format, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from news_ingest.cli import main
+from news_ingest.export import read_records
+
+from .conftest import SEEDS
+
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+
+
+def invoke(args: list[str], stdin: bytes | None = None):
+    runner = CliRunner()
+    return runner.invoke(main, args, input=stdin, catch_exceptions=False)
+
+
+def test_directory_to_stdout_is_jsonl_in_sorted_order() -> None:
+    result = invoke([str(SEEDS), "-j", "1"])
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["source_file"] for r in records] == [str(p) for p in SEED_FILES]
+    assert "5 files: 4 parsed, 1 with warnings, 0 failed; 5 records written" in result.stderr
+    # stdout carries data only; Arabic is written as UTF-8, not \\u escapes
+    assert "\\u0" not in result.stdout and "الكرملين" in result.stdout
+
+
+def test_stdin_dash(tmp_path: Path) -> None:
+    data = SEED_FILES[0].read_bytes()
+    result = invoke(["-", "-j", "1"], stdin=data)
+    assert result.exit_code == 0
+    (rec,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rec["source_file"] == "-" and rec["outlet"] == "RT Arabic"
+
+
+@pytest.mark.parametrize("suffix,fmt", [(".jsonl", "jsonl"), (".json", "json"), (".csv", "csv")])
+def test_out_picks_format_from_extension(tmp_path: Path, suffix: str, fmt: str) -> None:
+    out = tmp_path / f"articles{suffix}"
+    result = invoke([str(SEEDS), "--out", str(out), "-j", "1"])
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    records = read_records(out.read_text(encoding="utf-8"), fmt)
+    assert len(records) == 5
+    assert records[0]["sources"] == ["نوفوستي", "RT Arabic"]
+
+
+def test_format_overrides_extension_and_csv_to_stdout() -> None:
+    result = invoke([str(SEED_FILES[0]), "--format", "csv", "--out", "-"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("id,source_file,layout,doc_id,url,title,date")
+    (rec,) = read_records(result.stdout, "csv")
+    assert rec["tags"] == ["دميتري بيسكوف", "وسائل الاعلام"]
+
+
+def test_unknown_extension_is_a_usage_error(tmp_path: Path) -> None:
+    result = invoke([str(SEEDS), "--out", str(tmp_path / "x.parquet")])
+    assert result.exit_code == 2
+    assert "cannot tell the format" in result.stderr
+
+
+def test_no_inputs_is_a_usage_error() -> None:
+    result = invoke([])
+    assert result.exit_code == 2
+    assert "no INPUTS" in result.stderr
+
+
+def test_some_files_fail_exit_1_and_the_rest_is_written(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_bytes(SEED_FILES[0].read_bytes())
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "junk.txt").write_text("hello\nworld\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = invoke([str(tmp_path), "--out", str(out), "-j", "1"])
+    assert result.exit_code == 1
+    assert f"error: {tmp_path / 'empty.txt'}: holds no text" in result.stderr
+    assert f"error: {tmp_path / 'junk.txt'}: matches no layout" in result.stderr
+    records = read_records(out.read_text(encoding="utf-8"), "jsonl")
+    assert [r["source_file"] for r in records] == [str(tmp_path / "good.txt")]
+    assert "3 files: 1 parsed, 0 with warnings, 2 failed; 1 records written" in result.stderr
+
+
+def test_strict_fails_on_warnings() -> None:
+    seed004 = str(SEED_FILES[4])
+    assert invoke([seed004]).exit_code == 0
+    assert invoke([seed004, "--strict"]).exit_code == 1
+
+
+def test_schema_is_printed() -> None:
+    result = invoke(["--schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["$schema"].endswith("2020-12/schema")
+    assert "title" in schema["required"]
+
+
+def test_list_layouts_names_origin() -> None:
+    result = invoke(["--list-layouts"])
+    assert result.exit_code == 0
+    names = [line.split("\t")[0] for line in result.stdout.splitlines()]
+    assert names == ["aggregator", "russia-islamic-world", "tagged"]
+    assert "packaged:aggregator.yaml" in result.stdout
+
+
+def test_forced_unknown_layout_is_a_configuration_error() -> None:
+    result = invoke([str(SEEDS), "--layout", "nope"])
+    assert result.exit_code == 2
+    assert "unknown layout 'nope'" in result.stderr
+
+
+def test_raw_shows_parser_output() -> None:
+    result = invoke([str(SEED_FILES[3]), "--raw"])
+    assert result.exit_code == 0
+    raw = json.loads(result.stdout)
+    assert raw["fields"]["date"] == ["25th, January 2024 GMT"]
+    assert len(raw["related"]) == 3
+
+
+def test_jobs_2_output_identical_to_jobs_1() -> None:
+    one = invoke([str(SEEDS), "-j", "1"]).stdout
+    two = invoke([str(SEEDS), "-j", "2"]).stdout
+    assert one == two and one.count("\n") == 5
