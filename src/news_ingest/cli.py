@@ -7,22 +7,25 @@ with ``--strict`` some record has warnings; 2 usage or configuration error (noth
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import json
 import os
 import signal
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import click
 
 from . import __version__
 from .errors import IngestError
-from .export import FORMATS, format_for_path, make_writer
+from .export import FORMATS, format_for_path
 from .layouts import LayoutSet
-from .pipeline import Config, FileResult, Report, iter_results, open_output
+from .pipeline import Config, FileResult
+from .runner import RunOptions, RunOutcome, execute
 from .schema import record_schema
-from .sources import DEFAULT_MAX_BYTES, Source, SourceProblem, iter_sources
+from .sources import DEFAULT_MAX_BYTES
 
 
 def _err(message: str) -> None:
@@ -42,9 +45,7 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise _Interrupted()
 
 
-def _with_progress(
-    items: list[Source | SourceProblem], results: Iterator[FileResult]
-) -> Iterator[FileResult]:
+def _with_progress(results: Iterator[FileResult]) -> Iterator[FileResult]:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -58,7 +59,7 @@ def _with_progress(
     columns = (TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]} articles/s"), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("ingest", total=len(items), rate="-")
+        task = progress.add_task("ingest", total=None, rate="-")
         records = 0
         for result in results:
             records += len(result.records)
@@ -67,12 +68,6 @@ def _with_progress(
             rate = f"{records / elapsed:,.0f}" if elapsed > 0.5 else "-"
             progress.update(task, advance=1, rate=rate)
             yield result
-
-
-def _write_errors(path: str, problems: Iterable[dict[str, Any]]) -> None:
-    with open_output(path) as stream:
-        for problem in problems:
-            stream.write(json.dumps(problem, ensure_ascii=False) + "\n")
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -101,8 +96,30 @@ def _write_errors(path: str, problems: Iterable[dict[str, Any]]) -> None:
               show_default=True, help="Refuse inputs larger than this many bytes.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores).")
-@click.option("--tag-lexicon", "lexicon_path", metavar="FILE", type=click.Path(exists=True),
-              help="Known multi-word tags (YAML) to split keyword lines with.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Run on local worker processes, or on a Dask cluster.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="With --engine dask: a running scheduler (tcp://host:8786); "
+                   "without it a local cluster is started.")
+@click.option("--partition-size", type=click.IntRange(min=1), default=256, show_default=True,
+              help="With --engine dask: inputs per task.")
+@click.option("--state", "state_path", metavar="FILE",
+              help="Incremental runs: remember every input in this SQLite file and parse only "
+                   "new or changed inputs next time.")
+@click.option("--full", is_flag=True, help="With --state: parse every input, seen or not.")
+@click.option("--dedupe", is_flag=True,
+              help="Drop records whose id (same normalised title and body) was already written.")
+@click.option("--near-dupes", type=click.FloatRange(0.0, 1.0, min_open=True), metavar="THRESHOLD",
+              help="Report groups of near-duplicate articles (MinHash Jaccard >= THRESHOLD).")
+@click.option("--link-read-also", is_flag=True,
+              help="Give read-also items that are articles of the corpus that article's id "
+                   "(a second pass over the output).")
+@click.option("--stats", "stats_path", metavar="FILE",
+              help="Write corpus statistics (JSON): layouts, outlets, years, missing fields, "
+                   "warnings, duplicates.")
+@click.option("--tag-lexicon", "lexicon_path", metavar="FILE",
+              help="Multi-word tags (YAML) to split keyword lines with: loaded when FILE exists, "
+                   "else learnt from the inputs' keyword lines and saved to FILE.")
 @click.option("--defuse-formulas/--no-defuse-formulas", default=True, show_default=True,
               help="In CSV, prefix cells starting with = + - @ with a quote.")
 @click.option("--progress/--no-progress", default=True,
@@ -123,6 +140,15 @@ def main(
     encoding: str | None,
     max_bytes: int,
     jobs: int | None,
+    engine: str,
+    scheduler: str | None,
+    partition_size: int,
+    state_path: str | None,
+    full: bool,
+    dedupe: bool,
+    near_dupes: float | None,
+    link_read_also: bool,
+    stats_path: str | None,
     lexicon_path: str | None,
     defuse_formulas: bool,
     progress: bool,
@@ -142,9 +168,8 @@ def main(
         click.echo(json.dumps(record_schema(), ensure_ascii=False, indent=2))
         return
     config = Config(layout=layout, layout_paths=layout_paths, encoding=encoding,
-                    max_bytes=max_bytes, lexicon_path=lexicon_path, raw=raw)
+                    max_bytes=max_bytes, raw=raw)
     if encoding:
-        import codecs
         try:
             codecs.lookup(encoding)
         except LookupError:
@@ -163,57 +188,77 @@ def main(
         return
     if not inputs:
         raise click.UsageError("no INPUTS given (a file, a folder, or '-' for stdin)")
-    if fmt is None:
-        fmt = format_for_path(out) if out and out != "-" else None
-        if fmt is None and out and out != "-":
-            raise click.BadParameter(
-                f"cannot tell the format from '{out}': use .jsonl, .json or .csv, or --format",
-                param_hint="--out")
-        fmt = fmt or "jsonl"
+    opts = RunOptions(
+        inputs=list(inputs), config=config, out=out, fmt=_output_format(out, fmt),
+        jobs=jobs or _default_jobs(), engine=engine, scheduler=scheduler,
+        partition_size=partition_size, defuse_formulas=defuse_formulas,
+        errors_path=errors_path, stats_path=stats_path, state_path=state_path, full=full,
+        dedupe=dedupe, near_dupes=near_dupes, link_read_also=link_read_also,
+        lexicon_path=lexicon_path)
+    for path, hint in ((None if opts.parts_dir else out, "--out"), (errors_path, "--errors"),
+                       (stats_path, "--stats"), (state_path, "--state"),
+                       (lexicon_path, "--tag-lexicon")):
+        if path and path != "-" and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            raise click.BadParameter(f"folder of '{path}' does not exist", param_hint=hint)
 
-    if out and out != "-" and not os.path.isdir(os.path.dirname(os.path.abspath(out))):
-        raise click.BadParameter(f"folder of '{out}' does not exist", param_hint="--out")
-    if errors_path and not os.path.isdir(os.path.dirname(os.path.abspath(errors_path))):
-        raise click.BadParameter(f"folder of '{errors_path}' does not exist",
-                                 param_hint="--errors")
     signal.signal(signal.SIGTERM, _on_sigterm)
-    report = Report()
-    show_progress = progress and sys.stderr.isatty() and not quiet
+    interactive = sys.stderr.isatty() and not quiet
+    wrap = _with_progress if progress and interactive else None
     try:
-        items: Iterable[Source | SourceProblem] = iter_sources(list(inputs), max_bytes)
-        if show_progress:
-            items = list(items)
-        results = iter_results(items, config, jobs or _default_jobs())
-        if show_progress:
-            results = _with_progress(items, results)  # type: ignore[arg-type]
-        with open_output(out) as stream:
-            writer = make_writer(fmt, stream, defuse_formulas=defuse_formulas)
-            for result in results:
-                report.add(result)
-                for record in result.records:
-                    writer.write(record)
-                for problem in result.problems:
-                    _err(f"error: {problem.message()}")
-            writer.close()
+        outcome = execute(opts, on_problem=lambda p: _err(f"error: {p.message()}"), wrap=wrap)
     except (KeyboardInterrupt, _Interrupted):
         _err("interrupted: no output file was replaced")
         sys.exit(130)
     except BrokenPipeError:
         # The reader went away (`ingest … | head -1`): not an error.
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
     except IngestError as exc:
         _err(f"Error: {exc.reason}")
         sys.exit(2)
     except OSError as exc:
-        _err(f"Error: cannot write {out or 'stdout'}: {exc.strerror or exc}")
+        _err(f"Error: cannot write {exc.filename or out or 'stdout'}: {exc.strerror or exc}")
         sys.exit(1)
-    if errors_path:
-        _write_errors(errors_path, (p.to_dict() for p in report.problems))
     if not quiet:
-        _err(report.summary())
-    sys.exit(report.exit_code(strict))
+        for line in _summary(outcome):
+            _err(line)
+        if interactive and (stats_path or state_path or near_dupes is not None):
+            from rich.console import Console
+
+            Console(stderr=True).print(outcome.stats.render())
+    sys.exit(outcome.report.exit_code(strict))
+
+
+def _output_format(out: str | None, fmt: str | None) -> str:
+    if fmt is not None:
+        return fmt
+    if not out or out == "-" or out.endswith("/"):
+        return "jsonl"
+    implied = format_for_path(out)
+    if implied is None:
+        if os.path.isdir(out):
+            return "jsonl"
+        raise click.BadParameter(
+            f"cannot tell the format from '{out}': use .jsonl, .json or .csv, or --format",
+            param_hint="--out")
+    return implied
+
+
+def _summary(outcome: RunOutcome) -> list[str]:
+    lines = [outcome.report.summary()]
+    if outcome.counts is not None:
+        lines.append(f"state: {outcome.counts.summary()}")
+    if outcome.duplicates:
+        dropped = f", {outcome.dropped} dropped" if outcome.dropped else ""
+        lines.append(f"duplicates: {outcome.duplicates} records repeat an earlier id{dropped}")
+    if outcome.near_groups:
+        lines.append(f"near-duplicates: {len(outcome.near_groups)} groups")
+        for group in outcome.near_groups[:5]:
+            names = ", ".join(m["source_file"] for m in group["members"])
+            lines.append(f"  {group['score']:.3f}: {names}")
+    if outcome.linked:
+        lines.append(f"read-also items linked to corpus articles: {outcome.linked}")
+    if outcome.lexicon:
+        lines.append(outcome.lexicon)
+    return lines

@@ -1,0 +1,314 @@
+"""The whole job behind ``ingest``: sources through the pipeline to one output, plus the corpus
+bookkeeping a maintainer needs between runs.
+
+Sits on top of the flow (sources -> parse -> normalise -> export) and below the CLI: it picks the
+executor (a local process pool or Dask), skips inputs an incremental state has already seen,
+writes records atomically, reports and optionally drops duplicates, groups near-duplicates,
+links "read also" items to articles of the corpus, learns or loads a tag lexicon, and collects
+statistics. It never prints: problems reach the caller through ``on_problem``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .corpus import NearDuplicates, RunCounts, StateStore, Stats, digest, link_read_also, title_key
+from .errors import IngestError, SourceError
+from .export import make_writer, read_jsonl
+from .layouts import LayoutSet
+from .parse import prepare_lines
+from .pipeline import Config, Context, FileResult, Problem, Report, iter_results, open_output
+from .sources import Source, SourceProblem, decode, iter_sources
+from .tags import TagLexicon
+
+Item = Source | SourceProblem
+
+
+class UsageConflict(IngestError):
+    """Options that cannot be combined (e.g. part files and per-record bookkeeping)."""
+
+    stage = "config"
+
+
+@dataclass
+class RunOptions:
+    """What one run does; the CLI's options, as data."""
+
+    inputs: list[str]
+    config: Config = field(default_factory=Config)
+    out: str | None = None  # None or '-': stdout
+    fmt: str = "jsonl"
+    jobs: int = 1
+    engine: str = "local"  # 'local' or 'dask'
+    scheduler: str | None = None
+    partition_size: int = 256
+    defuse_formulas: bool = True
+    errors_path: str | None = None
+    stats_path: str | None = None
+    state_path: str | None = None
+    full: bool = False
+    dedupe: bool = False
+    near_dupes: float | None = None
+    link_read_also: bool = False
+    lexicon_path: str | None = None  # loaded when it exists, else learnt from the inputs and saved
+
+    @property
+    def parts_dir(self) -> bool:
+        """``--out DIR/`` under Dask: every partition writes its own part file."""
+        out = self.out or ""
+        return self.engine == "dask" and (out.endswith("/") or os.path.isdir(out))
+
+
+@dataclass
+class RunOutcome:
+    """What a run did, for the summary and the exit code."""
+
+    report: Report
+    stats: Stats
+    counts: RunCounts | None = None
+    duplicates: int = 0
+    dropped: int = 0
+    near_groups: list[dict[str, Any]] = field(default_factory=list)
+    linked: int = 0
+    lexicon: str | None = None  # what happened to the tag lexicon, in words
+
+
+# --- tag lexicon --------------------------------------------------------------------------------
+
+
+def tag_lines(items: Iterable[Item], layouts: LayoutSet, config: Config) -> Iterator[str]:
+    """Every keyword line of the inputs, found by the layouts' ``tags`` field patterns: the
+    cheap first pass that learns a lexicon (no parsing, no normalisation)."""
+    patterns = [regex for layout in layouts for name, regex, _ in layout.fields if name == "tags"]
+    for item in items:
+        if isinstance(item, SourceProblem):
+            continue
+        try:
+            text, _ = decode(item.read(config.max_bytes), config.encoding)
+        except IngestError:
+            continue
+        for line in prepare_lines(text):
+            for regex in patterns:
+                m = regex.match(line)
+                if m and m.group("value").strip():
+                    yield m.group("value").strip()
+                    break
+
+
+def prepare_lexicon(opts: RunOptions, layouts: LayoutSet) -> tuple[Config, str | None]:
+    """Load the lexicon file, or learn one from the inputs and save it there."""
+    path = opts.lexicon_path
+    if not path:
+        return opts.config, None
+    if os.path.exists(path):
+        try:
+            lexicon = TagLexicon.load(path)
+        except ValueError as exc:
+            raise UsageConflict(str(exc)) from None
+        note = f"tag lexicon: {len(lexicon)} phrases loaded from {path}"
+    else:
+        items = iter_sources(opts.inputs, opts.config.max_bytes)
+        lexicon = TagLexicon.learn(tag_lines(items, layouts, opts.config))
+        lexicon.save(path)
+        note = f"tag lexicon: {len(lexicon)} phrases learnt from the inputs, saved to {path}"
+    return dataclasses.replace(opts.config, lexicon_path=os.path.abspath(path)), note
+
+
+# --- incremental state ----------------------------------------------------------------------------
+
+
+def _unseen(
+    items: Iterable[Item], store: StateStore, full: bool, pending: deque[str | None],
+    max_bytes: int,
+) -> Iterator[Item]:
+    """Inputs the state has not seen with these exact bytes (all of them with ``full``).
+
+    Reads each file once here to hash it; the bytes travel on to the parser, so nothing is read
+    twice. ``pending`` receives each yielded item's digest, in order.
+    """
+    for item in items:
+        if isinstance(item, SourceProblem):
+            pending.append(None)
+            yield item
+            continue
+        try:
+            data = item.read(max_bytes)
+        except SourceError as exc:
+            pending.append(None)
+            yield SourceProblem(item.name, exc.reason)
+            continue
+        hexdigest = digest(data)
+        if not full and store.classify(item.name, hexdigest) == "unchanged":
+            store.mark_seen(item.name)
+            continue
+        pending.append(hexdigest)
+        yield Source(item.name, data=data)
+
+
+# --- the run --------------------------------------------------------------------------------------
+
+
+def _results(opts: RunOptions, config: Config, items: Iterable[Item]) -> Iterator[FileResult]:
+    if opts.engine == "dask":
+        from .dask_engine import dask_results
+
+        return dask_results(items, config, scheduler=opts.scheduler,
+                            partition_size=opts.partition_size, n_workers=opts.jobs)
+    return iter_results(items, config, opts.jobs)
+
+
+def check_options(opts: RunOptions) -> None:
+    """Refuse combinations that cannot work, before anything is read."""
+    if opts.parts_dir:
+        per_record = [name for name, on in (
+            ("--state", opts.state_path), ("--dedupe", opts.dedupe),
+            ("--near-dupes", opts.near_dupes is not None),
+            ("--link-read-also", opts.link_read_also), ("--stats", opts.stats_path)) if on]
+        if per_record:
+            raise UsageConflict(
+                f"{', '.join(per_record)} need the records back on this machine: use "
+                "--out FILE (not a folder of part files) with --engine dask")
+    if opts.engine not in ("local", "dask"):
+        raise UsageConflict(f"unknown engine '{opts.engine}' (expected local or dask)")
+
+
+def execute(
+    opts: RunOptions,
+    *,
+    on_problem: Callable[[Problem], None] = lambda problem: None,
+    wrap: Callable[[Iterator[FileResult]], Iterator[FileResult]] | None = None,
+    at: str | None = None,
+) -> RunOutcome:
+    """Run the job. ``wrap`` may wrap the stream of results (a progress bar); ``at`` is the
+    ingestion time stored in the state (default: now, UTC)."""
+    check_options(opts)
+    layouts = Context(opts.config).layouts  # configuration errors surface before any input
+    config, lexicon_note = prepare_lexicon(opts, layouts)
+    outcome = RunOutcome(report=Report(), stats=Stats(), lexicon=lexicon_note)
+    if opts.parts_dir:
+        _execute_parts(opts, config, outcome, on_problem)
+        return outcome
+
+    store = StateStore(opts.state_path) if opts.state_path else None
+    try:
+        index: dict[str, str] = store.title_index() if (store and opts.link_read_also) else {}
+        pending: deque[str | None] = deque()
+        items: Iterable[Item] = iter_sources(opts.inputs, config.max_bytes)
+        if store is not None:
+            store.begin_run(at)
+            items = _unseen(items, store, opts.full, pending, config.max_bytes)
+        results = _results(opts, config, items)
+        if wrap is not None:
+            results = wrap(results)
+        near = NearDuplicates(opts.near_dupes) if opts.near_dupes is not None else None
+        first_of: dict[str, str] = {}
+
+        with contextlib.ExitStack() as stack:
+            if opts.link_read_also:
+                # Links may point forward: records go to a scratch file, then a second pass
+                # links them and writes the real output.
+                scratch = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
+                writer = make_writer("jsonl", scratch)
+            else:
+                stream = stack.enter_context(open_output(opts.out))
+                writer = make_writer(opts.fmt, stream, defuse_formulas=opts.defuse_formulas)
+            for result in results:
+                outcome.report.add(result)
+                hexdigest = pending.popleft() if store is not None else None
+                for problem in result.problems:
+                    outcome.stats.add_problem(problem)
+                    on_problem(problem)
+                for record in result.records:
+                    if opts.config.raw:  # parser output: no ids, nothing to count or link
+                        writer.write(record)
+                        continue
+                    if not _keep(record, first_of, store, opts.dedupe, outcome):
+                        continue
+                    if near is not None:
+                        near.add_record(record)
+                    if opts.link_read_also:
+                        index.setdefault(title_key(record["title"]), record["id"])
+                    outcome.stats.add(record)
+                    writer.write(record)
+                if store is not None and result.records and hexdigest is not None:
+                    store.record_result(result, hexdigest, at)
+            writer.close()
+            if opts.link_read_also:
+                scratch.seek(0)
+                with open_output(opts.out) as stream:
+                    final = make_writer(opts.fmt, stream, defuse_formulas=opts.defuse_formulas)
+                    for record in read_jsonl(scratch):
+                        outcome.linked += link_read_also(record, index)
+                        final.write(record)
+                    final.close()
+        if near is not None:
+            outcome.near_groups = near.groups()
+            outcome.stats.near_duplicate_groups = outcome.near_groups
+        if store is not None:
+            outcome.counts = store.finish()
+        _write_side_files(opts, outcome)
+        if store is not None:
+            store.commit_run()  # last: an interrupted run leaves the state as it was
+    finally:
+        if store is not None:
+            store.close()  # without commit_run, the state is exactly as it was
+    return outcome
+
+
+def _keep(record: dict[str, Any], first_of: dict[str, str], store: StateStore | None,
+          dedupe: bool, outcome: RunOutcome) -> bool:
+    """Note an exact duplicate (same id as an earlier record, in this run or the state);
+    with ``dedupe``, say to drop it."""
+    rid, name = record["id"], record["source_file"]
+    first = first_of.get(rid)
+    if first is None and store is not None:
+        owner = store.owner(rid)
+        if owner is not None and owner != name.split("#", 1)[0]:
+            first = owner
+    if first is None:
+        first_of[rid] = name
+        return True
+    outcome.duplicates += 1
+    outcome.stats.note_duplicate(rid, name, first)
+    if dedupe:
+        outcome.dropped += 1
+        outcome.stats.note_dropped_duplicate()
+        return False
+    return True
+
+
+def _write_side_files(opts: RunOptions, outcome: RunOutcome) -> None:
+    if opts.errors_path:
+        with open_output(opts.errors_path) as stream:
+            for problem in outcome.report.problems:
+                stream.write(json.dumps(problem.to_dict(), ensure_ascii=False) + "\n")
+    if opts.stats_path:
+        with open_output(opts.stats_path) as stream:
+            data = outcome.stats.to_dict()
+            if outcome.counts is not None:
+                data["state"] = outcome.counts.to_dict()
+            stream.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _execute_parts(opts: RunOptions, config: Config, outcome: RunOutcome,
+                   on_problem: Callable[[Problem], None]) -> None:
+    from .dask_engine import dask_write_parts
+
+    items = iter_sources(opts.inputs, config.max_bytes)
+    for part in dask_write_parts(items, config, opts.out or "", opts.fmt,
+                                 scheduler=opts.scheduler, partition_size=opts.partition_size,
+                                 n_workers=opts.jobs, defuse_formulas=opts.defuse_formulas):
+        part.add_to(outcome.report)
+        for result in part.results:
+            for problem in result.problems:
+                outcome.stats.add_problem(problem)
+                on_problem(problem)
+    _write_side_files(opts, outcome)

@@ -1,0 +1,189 @@
+"""Corpus features through the CLI: incremental state, duplicates, near-duplicates, read-also
+links, tag lexicon, stats, and the Dask engine end to end."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from news_ingest.cli import main
+from news_ingest.export import read_records
+
+from .conftest import SEEDS
+
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+
+
+def invoke(args: list[str]):
+    return CliRunner().invoke(main, [*args, "-j", "1"], catch_exceptions=False)
+
+
+def records(path: Path) -> list[dict]:
+    return read_records(path.read_text(encoding="utf-8"), "jsonl")
+
+
+@pytest.fixture
+def dump(tmp_path: Path) -> Path:
+    folder = tmp_path / "dump"
+    folder.mkdir()
+    for path in SEED_FILES[:3]:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def test_state_parses_only_new_and_changed_files(tmp_path: Path, dump: Path) -> None:
+    state = tmp_path / "corpus.state"
+    first = invoke([str(dump), "--state", str(state), "--out", str(tmp_path / "1.jsonl")])
+    assert first.exit_code == 0
+    assert "state: 3 new, 0 changed, 0 unchanged, 0 vanished" in first.stderr
+    assert len(records(tmp_path / "1.jsonl")) == 3
+
+    shutil.copy(SEED_FILES[3], dump / SEED_FILES[3].name)  # a new file
+    changed = dump / SEED_FILES[0].name  # a changed file: same name, new content
+    changed.write_bytes(SEED_FILES[4].read_bytes())
+    (dump / SEED_FILES[1].name).unlink()  # a vanished file
+    second = invoke([str(dump), "--state", str(state), "--out", str(tmp_path / "2.jsonl")])
+    assert second.exit_code == 0, second.stderr
+    assert "state: 1 new, 1 changed, 1 unchanged, 1 vanished" in second.stderr
+    out = records(tmp_path / "2.jsonl")
+    assert [r["source_file"] for r in out] == [str(changed), str(dump / SEED_FILES[3].name)]
+    assert out[0]["layout"] == "russia-islamic-world"  # the changed file's new content
+
+    third = invoke([str(dump), "--state", str(state), "--out", str(tmp_path / "3.jsonl")])
+    assert "state: 0 new, 0 changed, 3 unchanged, 0 vanished" in third.stderr
+    assert records(tmp_path / "3.jsonl") == []
+    full = invoke([str(dump), "--state", str(state), "--full", "--out", str(tmp_path / "4.jsonl")])
+    assert len(records(tmp_path / "4.jsonl")) == 3
+    assert full.exit_code == 0
+
+
+def test_failed_run_leaves_state_as_it_was(tmp_path: Path, dump: Path) -> None:
+    state = tmp_path / "corpus.state"
+    invoke([str(dump), "--state", str(state), "--out", str(tmp_path / "1.jsonl")])
+    before = state.read_bytes()
+    shutil.copy(SEED_FILES[3], dump / SEED_FILES[3].name)
+    # a run that cannot write its stats file fails after parsing: the state must not move
+    (tmp_path / "stats-is-a-folder.json").mkdir()
+    bad = invoke([str(dump), "--state", str(state), "--out", str(tmp_path / "2.jsonl"),
+                  "--stats", str(tmp_path / "stats-is-a-folder.json")])
+    assert bad.exit_code != 0
+    assert state.read_bytes() == before
+    again = invoke([str(dump), "--state", str(state), "--out", str(tmp_path / "3.jsonl")])
+    assert "state: 1 new, 0 changed, 3 unchanged, 0 vanished" in again.stderr
+
+
+def test_exact_duplicates_reported_and_dropped(tmp_path: Path, dump: Path) -> None:
+    shutil.copy(SEED_FILES[0], dump / "zz-copy.txt")
+    kept = invoke([str(dump), "--out", str(tmp_path / "a.jsonl")])
+    assert "duplicates: 1 records repeat an earlier id" in kept.stderr
+    assert len(records(tmp_path / "a.jsonl")) == 4
+    dropped = invoke([str(dump), "--dedupe", "--out", str(tmp_path / "b.jsonl"),
+                      "--stats", str(tmp_path / "stats.json")])
+    assert "1 dropped" in dropped.stderr
+    out = records(tmp_path / "b.jsonl")
+    assert len(out) == 3 and all(r["source_file"] != str(dump / "zz-copy.txt") for r in out)
+    stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
+    (group,) = stats["duplicates"]["groups"]
+    assert group["files"] == [str(dump / SEED_FILES[0].name), str(dump / "zz-copy.txt")]
+    assert stats["duplicates"]["dropped"] == 1
+    assert stats["records"] == 3
+
+
+def test_near_duplicates_grouped(tmp_path: Path, dump: Path) -> None:
+    text = SEED_FILES[2].read_text(encoding="utf-8").splitlines()
+    text[0] = text[0] + " (محدث)"  # a changed headline
+    text.insert(5, "وأضاف المتحدث أن الاتصالات مستمرة على كل المستويات مع جميع الأطراف.")
+    (dump / "republished.txt").write_text("\n".join(text), encoding="utf-8")
+    result = invoke([str(dump), "--near-dupes", "0.7", "--out", str(tmp_path / "o.jsonl")])
+    assert "near-duplicates: 1 groups" in result.stderr
+    assert f"{dump / SEED_FILES[2].name}, {dump / 'republished.txt'}" in result.stderr
+
+
+def test_read_also_item_linked_to_corpus_article(tmp_path: Path, dump: Path) -> None:
+    # an article of the corpus whose title is seed 000's read-also headline
+    lines = SEED_FILES[1].read_text(encoding="utf-8").splitlines()
+    lines[0] = "بيسكوف: بوتين وترامب يجريان حاليًا محادثة هاتفية"
+    (dump / "zz-target.txt").write_text("\n".join(lines), encoding="utf-8")
+    result = invoke([str(dump), "--link-read-also", "--out", str(tmp_path / "o.json")])
+    assert result.exit_code == 0
+    out = read_records((tmp_path / "o.json").read_text(encoding="utf-8"), "json")
+    target = next(r for r in out if r["source_file"].endswith("zz-target.txt"))
+    seed0 = next(r for r in out if r["source_file"].endswith(SEED_FILES[0].name))
+    assert seed0["read_also"][0]["id"] == target["id"]  # a forward link
+    assert "read-also items linked to corpus articles: 1" in result.stderr
+
+
+def test_stats_file(tmp_path: Path) -> None:
+    result = invoke([str(SEEDS), "--out", str(tmp_path / "o.jsonl"),
+                     "--stats", str(tmp_path / "s.json")])
+    assert result.exit_code == 0
+    stats = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert stats["records"] == 5
+    assert stats["per_layout"] == {"aggregator": 4, "russia-islamic-world": 1}
+    assert stats["per_year"] == {"2023": 3, "2024": 2}
+    assert stats["missing"]["site"] == 0.8
+    assert stats["warnings"] == {"date": 1}
+
+
+def test_tag_lexicon_learnt_then_loaded(tmp_path: Path) -> None:
+    folder = tmp_path / "dump"
+    folder.mkdir()
+    trending = ["التغير المناخي", "محاكمة ترامب", "أحداث السودان", "مانشستر سيتي"]
+    seed = SEED_FILES[1].read_text(encoding="utf-8").splitlines()
+    for i in range(8):
+        order = list(trending)
+        random.Random(i).shuffle(order)  # trending lists change order from day to day
+        own = ["روسيا", "الاتحاد الأوروبي"] if i % 2 else ["الكرملين", "أوكرانيا"]
+        lines = list(seed)
+        lines[0] = f"{seed[0]} {i}"
+        lines[14] = "كلمات دلالية: " + " ".join(order + own)
+        (folder / f"{i:02}.txt").write_text("\n".join(lines), encoding="utf-8")
+    lexicon = tmp_path / "tags.yaml"
+    first = invoke([str(folder), "--tag-lexicon", str(lexicon),
+                    "--out", str(tmp_path / "a.jsonl")])
+    assert first.exit_code == 0
+    assert "learnt from the inputs" in first.stderr
+    phrases = yaml.safe_load(lexicon.read_text(encoding="utf-8"))["phrases"]
+    assert {"محاكمة ترامب", "مانشستر سيتي"} <= set(phrases)
+    out = records(tmp_path / "a.jsonl")
+    assert "محاكمة ترامب" in out[0]["tags"] and "مانشستر سيتي" in out[0]["tags"]
+    second = invoke([str(SEED_FILES[1]), "--tag-lexicon", str(lexicon)])
+    assert "phrases loaded from" in second.stderr
+    (rec,) = [json.loads(line) for line in second.stdout.splitlines()]
+    assert "محاكمة ترامب" in rec["tags"]
+
+
+def test_malformed_lexicon_is_a_configuration_error(tmp_path: Path) -> None:
+    bad = tmp_path / "tags.yaml"
+    bad.write_text("phrases: [1, 2\n", encoding="utf-8")
+    result = invoke([str(SEEDS), "--tag-lexicon", str(bad)])
+    assert result.exit_code == 2
+    assert str(bad) in result.stderr
+
+
+def test_part_files_refuse_per_record_options(tmp_path: Path) -> None:
+    result = invoke([str(SEEDS), "--engine", "dask", "--out", f"{tmp_path}/", "--dedupe"])
+    assert result.exit_code == 2
+    assert "--dedupe need the records back" in result.stderr
+
+
+def test_dask_engine_output_equals_local_run(tmp_path: Path) -> None:
+    local = invoke([str(SEEDS), "--out", str(tmp_path / "local.jsonl")])
+    dask = CliRunner().invoke(main, [str(SEEDS), "--engine", "dask", "-j", "2",
+                                     "--partition-size", "2", "--out", str(tmp_path / "d.jsonl")])
+    assert local.exit_code == dask.exit_code == 0, dask.stderr
+    assert (tmp_path / "d.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+    parts = CliRunner().invoke(main, [str(SEEDS), "--engine", "dask", "-j", "1",
+                                      "--partition-size", "2", "--out", f"{tmp_path}/parts/"])
+    assert parts.exit_code == 0, parts.stderr
+    names = sorted(p.name for p in (tmp_path / "parts").iterdir())
+    assert names == ["part-00000.jsonl", "part-00001.jsonl", "part-00002.jsonl"]
+    joined = b"".join((tmp_path / "parts" / n).read_bytes() for n in names)
+    assert joined == (tmp_path / "local.jsonl").read_bytes()
+    assert "5 files: 4 parsed, 1 with warnings, 0 failed; 5 records written" in parts.stderr
