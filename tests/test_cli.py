@@ -103,7 +103,7 @@ def test_list_layouts_names_origin() -> None:
     result = invoke(["--list-layouts"])
     assert result.exit_code == 0
     names = [line.split("\t")[0] for line in result.stdout.splitlines()]
-    assert names == ["aggregator", "russia-islamic-world", "tagged"]
+    assert names == ["aggregator", "russia-islamic-world", "trec"]
     assert "packaged:aggregator.yaml" in result.stdout
 
 

@@ -90,21 +90,24 @@ class _LinesParser:
 
     def run(self) -> RawArticle:
         raw, layout = self.raw, self.layout
-        title_index = None
+        # A layout with a title field takes the labelled line; otherwise the first kept line.
+        labelled_title = any(name == "title" for name, _, _ in layout.fields)
         after_title = 0  # non-blank lines since the title
         for i, line in enumerate(self.lines):
             if not line:
                 continue
             if self.dropped(i, line):
                 continue
-            if title_index is None:
-                title_index = i
+            if raw.title is None and not labelled_title:
                 raw.title = line
                 self.use(i, "title")
                 continue
             after_title += 1
             if self.field(i, line):
                 self.in_related = False
+                if raw.title is None and "title" in raw.fields:
+                    raw.title = raw.fields.pop("title")[0]
+                    after_title = 0
                 continue
             if layout.read_also_marker is not None and layout.read_also_marker.match(line):
                 self.use(i, "read_also", "marker")
@@ -277,10 +280,11 @@ def _parse_tagged(lines: list[str], layout: Layout) -> Iterator[RawArticle]:
             value = found.group(3)
             if name == "body":
                 parts = [p.group(3) for p in para.finditer(value)] if para else []
-                for chunk in parts or [value]:
-                    for line in chunk.split("\n"):
-                        line = clean_line(html.unescape(line))
-                        if line:
+                if parts:  # one paragraph per element; its hard-wrapped lines joined
+                    raw.paragraphs.extend(t for t in map(_tagged_text, parts) if t)
+                else:  # no paragraph elements: one paragraph per line
+                    for line in value.split("\n"):
+                        if line := clean_line(html.unescape(line)):
                             raw.paragraphs.append(line)
             elif name == "title":
                 raw.title = _tagged_text(value) or None
