@@ -15,11 +15,11 @@ run: $(STAMP)
 	$(VENV)/bin/ingest seeds/ --out articles.jsonl
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks scripts
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks scripts
 
 # Regenerate golden JSON beside each fixture; read the diff before committing.
 golden: $(STAMP)
@@ -32,7 +32,7 @@ fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-20000} $(PY) -m pytest -q tests/test_properties.py -p no:cacheprovider --hypothesis-profile=fuzz
 
 corpus: $(STAMP)
-	$(PY) benchmarks/ant_corpus.py
+	$(PY) scripts/ant_corpus.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache articles.jsonl

@@ -134,3 +134,25 @@ def test_layout_written_from_the_docs_parses_its_sample() -> None:
         "wadi-gazette", "افتتاح سد جديد في الوادي", "2025-01-03", "سمير بن علي")
     assert rec["tags"] == ["سدود", "فلاحة", "الوادي"]
     assert "شارك" not in rec["body"] and "غازيت" not in rec["body"]
+
+
+def test_ant_samples_give_title_date_outlet_and_body() -> None:
+    """A handful of real ANT files (one per source); `make corpus` runs all 31,525."""
+    samples = sorted((GOLDEN / "trec").glob("ant-*.txt"))
+    assert len(samples) == 5
+    ctx = Context(Config())
+    for path in samples:
+        (rec,) = process(Source(path.name, path=str(path)), ctx).records
+        assert rec["layout"] == "trec"
+        assert all(rec[key] for key in ("title", "date", "outlet", "body", "doc_id", "url")), path
+        assert rec["doc_id"] == path.stem.removeprefix("ant-")
+        assert rec["date"] == f"{rec['doc_id'][-8:-4]}-{rec['doc_id'][-4:-2]}-{rec['doc_id'][-2:]}"
+
+
+def test_ant_file_with_empty_text_is_a_named_failure() -> None:
+    """Two ANT files have empty <TEXT> and <ABSTRACT>: no record is made up for them."""
+    path = ROOT / "tests/data/ant/FR-sport-214-20180629.txt"
+    result = process(Source(str(path), path=str(path)), Context(Config()))
+    assert result.records == []
+    (problem,) = result.problems
+    assert (problem.stage, problem.reason, problem.line) == ("parse", "has no body text", 1)
