@@ -188,13 +188,14 @@ def main(
         return
     if not inputs:
         raise click.UsageError("no INPUTS given (a file, a folder, or '-' for stdin)")
+    interactive = sys.stderr.isatty() and not quiet
     opts = RunOptions(
         inputs=list(inputs), config=config, out=out, fmt=_output_format(out, fmt),
         jobs=jobs or _default_jobs(), engine=engine, scheduler=scheduler,
         partition_size=partition_size, defuse_formulas=defuse_formulas,
         errors_path=errors_path, stats_path=stats_path, state_path=state_path, full=full,
         dedupe=dedupe, near_dupes=near_dupes, link_read_also=link_read_also,
-        lexicon_path=lexicon_path)
+        lexicon_path=lexicon_path, collect_stats=interactive)
     for path, hint in ((None if opts.parts_dir else out, "--out"), (errors_path, "--errors"),
                        (stats_path, "--stats"), (state_path, "--state"),
                        (lexicon_path, "--tag-lexicon")):
@@ -202,7 +203,6 @@ def main(
             raise click.BadParameter(f"folder of '{path}' does not exist", param_hint=hint)
 
     signal.signal(signal.SIGTERM, _on_sigterm)
-    interactive = sys.stderr.isatty() and not quiet
     wrap = _with_progress if progress and interactive else None
     try:
         outcome = execute(opts, on_problem=lambda p: _err(f"error: {p.message()}"), wrap=wrap)
@@ -223,7 +223,7 @@ def main(
     if not quiet:
         for line in _summary(outcome):
             _err(line)
-        if interactive and (stats_path or state_path or near_dupes is not None):
+        if interactive and outcome.stats.records:
             from rich.console import Console
 
             Console(stderr=True).print(outcome.stats.render())

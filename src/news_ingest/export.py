@@ -25,7 +25,19 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 
 class Writer(Protocol):
     def write(self, record: dict[str, Any]) -> None: ...
+    def write_encoded(self, text: str) -> None: ...
     def close(self) -> None: ...
+
+
+def encode_record(fmt: str, record: dict[str, Any], defuse_formulas: bool = True) -> str:
+    """One record as the text its writer would write (without separators), so that worker
+    processes can do the encoding and the writing process only copies text."""
+    if fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerow(
+            [csv_cell(k, record.get(k), defuse_formulas) for k in RECORD_KEYS])
+        return buffer.getvalue()
+    return dumps(record)
 
 
 def format_for_path(path: str) -> str | None:
@@ -53,6 +65,9 @@ class JsonLinesWriter:
     def write(self, record: dict[str, Any]) -> None:
         self.stream.write(dumps(record) + "\n")
 
+    def write_encoded(self, text: str) -> None:
+        self.stream.write(text + "\n")
+
     def close(self) -> None:
         pass
 
@@ -65,7 +80,10 @@ class JsonWriter:
         self.count = 0
 
     def write(self, record: dict[str, Any]) -> None:
-        self.stream.write(("[\n" if self.count == 0 else ",\n") + dumps(record))
+        self.write_encoded(dumps(record))
+
+    def write_encoded(self, text: str) -> None:
+        self.stream.write(("[\n" if self.count == 0 else ",\n") + text)
         self.count += 1
 
     def close(self) -> None:
@@ -86,12 +104,16 @@ def csv_cell(key: str, value: Any, defuse: bool = True) -> str:
 
 class CsvWriter:
     def __init__(self, stream: TextIO, defuse_formulas: bool = True) -> None:
+        self.stream = stream
         self.writer = csv.writer(stream, lineterminator="\r\n")
         self.writer.writerow(RECORD_KEYS)
         self.defuse = defuse_formulas
 
     def write(self, record: dict[str, Any]) -> None:
         self.writer.writerow([csv_cell(k, record.get(k), self.defuse) for k in RECORD_KEYS])
+
+    def write_encoded(self, text: str) -> None:
+        self.stream.write(text)
 
     def close(self) -> None:
         pass

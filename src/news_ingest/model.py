@@ -136,5 +136,12 @@ class Article:
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        return {key: data[key] for key in RECORD_KEYS}
+        # Fields hold only strings, lists of strings and lists of flat dicts: a shallow copy of
+        # each list is a full copy, and much cheaper than dataclasses.asdict's deep walk.
+        return {key: _copy(getattr(self, key)) for key in RECORD_KEYS}
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, list):
+        return [dict(v) if isinstance(v, dict) else v for v in value]
+    return value

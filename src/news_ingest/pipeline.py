@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .errors import IngestError
+from .export import encode_record
 from .layouts import LayoutSet
 from .normalise import normalise
 from .parse import parse_text
@@ -39,6 +40,10 @@ class Config:
     max_bytes: int = DEFAULT_MAX_BYTES
     lexicon_path: str | None = None
     raw: bool = False  # emit what the parser found instead of normalised records
+    # When set, workers also encode each record for this output format (FileResult.encoded)
+    # and send back only the keys a run's bookkeeping needs (SLIM_KEYS) instead of the record.
+    encode: str | None = None
+    defuse_formulas: bool = True
 
 
 @dataclass
@@ -66,6 +71,12 @@ class FileResult:
     name: str
     records: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    encoded: list[str] = field(default_factory=list)  # with Config.encode: records as text
+
+
+#: What a record keeps when its worker encodes it (``Config.encode``): enough for the report,
+#: duplicates and the incremental state.
+SLIM_KEYS = ("id", "source_file", "title", "warnings")
 
 
 class Context:
@@ -98,7 +109,12 @@ def process(item: Source | SourceProblem, ctx: Context) -> FileResult:
             if ctx.config.raw:
                 result.records.append({"source_file": item.name, "warnings": [], **raw.to_dict()})
             else:
-                result.records.append(normalise(raw, item.name, ctx.lexicon).to_dict())
+                record = normalise(raw, item.name, ctx.lexicon).to_dict()
+                if ctx.config.encode:
+                    result.encoded.append(
+                        encode_record(ctx.config.encode, record, ctx.config.defuse_formulas))
+                    record = {key: record[key] for key in SLIM_KEYS}
+                result.records.append(record)
     except IngestError as exc:
         result.problems.append(Problem(item.name, exc.stage, exc.reason, exc.line))
     except RecursionError:

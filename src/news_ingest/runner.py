@@ -59,6 +59,13 @@ class RunOptions:
     near_dupes: float | None = None
     link_read_also: bool = False
     lexicon_path: str | None = None  # loaded when it exists, else learnt from the inputs and saved
+    collect_stats: bool = False  # count every record for Stats even without --stats
+
+    @property
+    def whole_records(self) -> bool:
+        """Whether this process needs every record whole; otherwise workers encode them."""
+        return bool(self.stats_path or self.collect_stats or self.near_dupes is not None
+                    or self.link_read_also or self.config.raw)
 
     @property
     def parts_dir(self) -> bool:
@@ -201,6 +208,10 @@ def execute(
     try:
         index: dict[str, str] = store.title_index() if (store and opts.link_read_also) else {}
         pending: deque[str | None] = deque()
+        encoded = not opts.whole_records
+        if encoded:
+            config = dataclasses.replace(config, encode=opts.fmt,
+                                         defuse_formulas=opts.defuse_formulas)
         items: Iterable[Item] = iter_sources(opts.inputs, config.max_bytes)
         if store is not None:
             store.begin_run(at)
@@ -226,11 +237,14 @@ def execute(
                 for problem in result.problems:
                     outcome.stats.add_problem(problem)
                     on_problem(problem)
-                for record in result.records:
+                for position, record in enumerate(result.records):
                     if opts.config.raw:  # parser output: no ids, nothing to count or link
                         writer.write(record)
                         continue
                     if not _keep(record, first_of, store, opts.dedupe, outcome):
+                        continue
+                    if encoded:
+                        writer.write_encoded(result.encoded[position])
                         continue
                     if near is not None:
                         near.add_record(record)

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import yaml
 
-from news_ingest.text import clean_line, match_key, split_lines
+from news_ingest.text import clean_line, match_key, match_key_lines, split_lines
 
 __all__ = ["LEXICON_VERSION", "MAX_CHUNK", "TagLexicon", "split_tags"]
 
@@ -92,16 +92,13 @@ def _evidence_key(texts: Iterable[str]) -> str:
     """Match keys of the punctuation-free runs of ``texts`` (2+ words), each padded with spaces.
 
     Runs are separated by newlines, so ``f" {key} " in result`` finds a chunk only where it
-    occurs unbroken in the text. Linear in the text length; built once per article.
+    occurs unbroken in the text. Linear in the text length; built once per article, keyed in one
+    pass over the joined text.
     """
-    runs: list[str] = []
-    for text in texts:
-        for line in split_lines(text):
-            for piece in _BREAK.split(_JOINER.sub(" ", line)):
-                key = match_key(piece)
-                if " " in key:  # a single word cannot support a multi-word chunk
-                    runs.append(key)
-    return "\n " + " \n ".join(runs) + " \n" if runs else ""
+    joined = "\n".join(split_lines("\n".join(texts)))
+    keyed = match_key_lines(_BREAK.sub("\n", _JOINER.sub(" ", joined)))
+    runs = [key for key in (run.strip() for run in keyed.split("\n")) if " " in key]
+    return "\n " + " \n ".join(" ".join(run.split()) for run in runs) + " \n" if runs else ""
 
 
 def split_tags(

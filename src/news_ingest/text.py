@@ -107,6 +107,7 @@ _KEY_TABLE.update({0x0660 + i: str(i) for i in range(10)})
 _KEY_TABLE.update({0x06F0 + i: str(i) for i in range(10)})
 
 _KEY_PUNCT = re.compile(r"[^\w]+|_+")
+_KEY_PUNCT_KEEP_LINES = re.compile(r"[^\w\n]+|_+")
 
 
 def match_key(text: str) -> str:
@@ -116,3 +117,16 @@ def match_key(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", clean_line(text)).casefold().translate(_KEY_TABLE)
     return _KEY_PUNCT.sub(" ", text).strip()
+
+
+def match_key_lines(text: str) -> str:
+    """``match_key`` of a whole text in one pass, keeping its line breaks as separators.
+
+    ``'وسائل الإعلامِ\nاليوم.'`` -> ``'وسائل الاعلام\nاليوم '``. For callers that key a long
+    text piece by piece: one call instead of one per piece.
+    """
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_KEY_TABLE)
+    for char in SPACE_CHARS:
+        if char in text:
+            text = text.replace(char, " ")
+    return _KEY_PUNCT_KEEP_LINES.sub(" ", text.translate(_SPACE_TABLE))
