@@ -125,3 +125,11 @@ def test_jobs_2_output_identical_to_jobs_1() -> None:
     one = invoke([str(SEEDS), "-j", "1"]).stdout
     two = invoke([str(SEEDS), "-j", "2"]).stdout
     assert one == two and one.count("\n") == 5
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_worker_encoded_output_equals_whole_record_output(tmp_path: Path, fmt: str) -> None:
+    """Workers encode records unless the run needs them whole (--stats): same bytes."""
+    encoded = invoke([str(SEEDS), "-f", fmt, "-j", "2"]).stdout
+    whole = invoke([str(SEEDS), "-f", fmt, "-j", "1", "--stats", str(tmp_path / "s.json")]).stdout
+    assert encoded == whole and len(encoded) > 1000

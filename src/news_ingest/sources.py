@@ -83,19 +83,26 @@ def _wanted(name: str) -> bool:
     return lower.endswith(TEXT_SUFFIXES) or lower.endswith(tuple(s + ".gz" for s in TEXT_SUFFIXES))
 
 
-def _walk(top: str) -> Iterator[Source | SourceProblem]:
-    """Files below ``top`` in sorted order, following links but never around a loop."""
+def _walk(top: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Source | SourceProblem]:
+    """Files below ``top`` in sorted order, following links but never around a loop.
+
+    A link back to a folder above it (a loop) is a problem named by the link's path. A folder
+    reached a second time by another way (a link beside it, not above it) is not read again:
+    its files were already read under the first name.
+    """
     seen: set[tuple[int, int]] = set()
 
-    def visit(folder: str) -> Iterator[Source | SourceProblem]:
+    def visit(folder: str, above: frozenset[tuple[int, int]]) -> Iterator[Source | SourceProblem]:
         try:
             st = os.stat(folder)
         except OSError as exc:
             yield SourceProblem(folder, f"cannot read folder: {_os_reason(exc)}")
             return
         key = (st.st_dev, st.st_ino)
-        if key in seen:
+        if key in above:
             yield SourceProblem(folder, "symbolic link loop: folder already visited")
+            return
+        if key in seen:
             return
         seen.add(key)
         try:
@@ -114,14 +121,14 @@ def _walk(top: str) -> Iterator[Source | SourceProblem]:
                     yield SourceProblem(path, f"cannot read: {_os_reason(exc)}")
                 continue
             if stat.S_ISDIR(mode):
-                yield from visit(path)
+                yield from visit(path, above | {key})
             elif stat.S_ISREG(mode):
                 if is_archive(name):
-                    yield from iter_archive(path)
+                    yield from iter_archive(path, max_bytes)
                 elif _wanted(name):
                     yield Source(path, path=path)
 
-    yield from visit(top)
+    yield from visit(top, frozenset())
 
 
 def iter_archive(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Source | SourceProblem]:
@@ -165,9 +172,13 @@ def iter_sources(
     recursively for ``*.txt`` (and ``*.txt.gz``, archives) in sorted order."""
     for item in inputs:
         if item == "-":
-            yield Source("-", data=sys.stdin.buffer.read())
+            data = sys.stdin.buffer.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                yield SourceProblem("-", f"larger than --max-bytes ({max_bytes:,} bytes)")
+            else:
+                yield Source("-", data=data)
         elif os.path.isdir(item):
-            yield from _walk(item)
+            yield from _walk(item, max_bytes)
         elif is_archive(item) and os.path.isfile(item):
             yield from iter_archive(item, max_bytes)
         elif os.path.lexists(item):
@@ -183,14 +194,15 @@ def iter_sources(
 
 #: The legacy Arabic encoding tried when bytes are not UTF-8.
 FALLBACK_ENCODING = "cp1256"
+_CUT_OFF = "encoding: text cut off inside its last character; the partial character dropped"
 
 
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, list[str]]:
     """Text of an input and the warnings decoding raised.
 
     UTF-8 (with or without BOM) and UTF-16 with BOM are read as such; other bytes that are not
-    UTF-8 are read as Windows-1256 with a warning. A UTF-8 text cut inside its last character is
-    kept up to that character, with a warning. ``encoding`` forces one.
+    UTF-8 are read as Windows-1256 with a warning. A UTF-8 or UTF-16 text cut inside its last
+    character is kept up to that character, with a warning. ``encoding`` forces one.
     """
     if encoding:
         try:
@@ -200,7 +212,10 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, list[str]]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), []
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(data) - 3 and exc.reason in ("truncated data",
+                                                             "unexpected end of data"):
+                return data[: exc.start].decode("utf-16"), [_CUT_OFF]
             text = data.decode("utf-16", errors="replace")
             return text, ["encoding: damaged UTF-16, bad bytes replaced with U+FFFD"]
     if b"\x00" in data:
@@ -211,9 +226,7 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, list[str]]:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
         if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
-            return data[: exc.start].decode("utf-8"), [
-                "encoding: text cut off inside its last character; the partial character dropped"
-            ]
+            return data[: exc.start].decode("utf-8"), [_CUT_OFF]
     try:
         return data.decode(FALLBACK_ENCODING), [
             f"encoding: not UTF-8; read as {FALLBACK_ENCODING} (Windows Arabic)"
