@@ -106,8 +106,7 @@ _KEY_TABLE.update({cp: "\u0643" for cp in (0x06A9, 0x06AA)})
 _KEY_TABLE.update({0x0660 + i: str(i) for i in range(10)})
 _KEY_TABLE.update({0x06F0 + i: str(i) for i in range(10)})
 
-_KEY_PUNCT = re.compile(r"[^\w]+|_+")
-_KEY_PUNCT_KEEP_LINES = re.compile(r"[^\w\n]+|_+")
+_KEY_PUNCT = re.compile(r"[\W_]+")
 
 
 def match_key(text: str) -> str:
@@ -119,14 +118,31 @@ def match_key(text: str) -> str:
     return _KEY_PUNCT.sub(" ", text).strip()
 
 
+def _replace_present(text: str, table: dict[str, str]) -> str:
+    """``str.translate`` for a sparse table: one C-level ``replace`` per character of the table
+    that occurs in ``text``. Several times faster than ``translate`` on long Arabic text, where
+    CPython's translate looks every character up in a dict."""
+    for char in _KEY_CHARS:
+        if char in text:
+            text = text.replace(char, table[char])
+    return text
+
+
+_KEY_STR_TABLE = {chr(cp): (value or "") for cp, value in _KEY_TABLE.items()}
+_KEY_STR_TABLE.update({c: "" for c in INVISIBLE_CHARS})
+_KEY_STR_TABLE["_"] = " "  # a word character to the regex below, punctuation to the key
+_KEY_CHARS = tuple(_KEY_STR_TABLE)
+# Runs of anything but word characters, plain spaces and line breaks (punctuation, symbols, tabs).
+# Plain spaces are left alone, which keeps the substitution cheap on running text.
+_KEY_BREAKS = re.compile(r"[^\w \n]+")
+
+
 def match_key_lines(text: str) -> str:
-    """``match_key`` of a whole text in one pass, keeping its line breaks as separators.
+    """``match_key`` of a whole text in one pass, keeping its line breaks as separators (runs of
+    spaces are not folded: split on white space to compare words).
 
     ``'وسائل الإعلامِ\nاليوم.'`` -> ``'وسائل الاعلام\nاليوم '``. For callers that key a long
     text piece by piece: one call instead of one per piece.
     """
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_KEY_TABLE)
-    for char in SPACE_CHARS:
-        if char in text:
-            text = text.replace(char, " ")
-    return _KEY_PUNCT_KEEP_LINES.sub(" ", text.translate(_SPACE_TABLE))
+    text = _replace_present(unicodedata.normalize("NFKC", text).casefold(), _KEY_STR_TABLE)
+    return _KEY_BREAKS.sub(" ", text)

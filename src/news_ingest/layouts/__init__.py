@@ -168,18 +168,16 @@ class Layout:
     headline_max_words: int = 24
     headline_end_punctuation: str = ".!?؟…:؛"
 
-    def score(self, lines: list[str]) -> float:
-        """Sum of the weights of the detection rules that match some line."""
-        total = 0.0
-        for regex, weight in self.detect_rules:
-            if any(regex.search(line) for line in lines):
-                total += weight
-        return total
+    def score(self, sample: str) -> float:
+        """Sum of the weights of the detection rules found on some line of ``sample`` (lines
+        joined by newlines; rules are compiled with ``re.MULTILINE``, so ``^``/``$`` anchor at
+        each line and one search covers the whole sample)."""
+        return sum(weight for regex, weight in self.detect_rules if regex.search(sample))
 
 
-def _compile(pattern: str, where: str, origin: str) -> re.Pattern[str]:
+def _compile(pattern: str, where: str, origin: str, flags: int = 0) -> re.Pattern[str]:
     try:
-        return re.compile(pattern)
+        return re.compile(pattern, flags)
     except re.error as exc:
         raise LayoutError(
             f"{origin}: key '{where}': expected a valid regular expression ({exc})"
@@ -210,7 +208,7 @@ def build_layout(data: Any, origin: str) -> Layout:
         min_score=float(detect.get("min_score", 1)),
     )
     for i, rule in enumerate(detect["rules"]):
-        regex = _compile(rule["pattern"], f"detect.rules.{i}.pattern", origin)
+        regex = _compile(rule["pattern"], f"detect.rules.{i}.pattern", origin, re.MULTILINE)
         layout.detect_rules.append((regex, float(rule.get("weight", 1))))
     for name, fspec in spec.get("fields", {}).items():
         regex = _compile(fspec["pattern"], f"fields.{name}.pattern", origin)
@@ -320,13 +318,14 @@ class LayoutSet:
             raise LayoutError(f"unknown layout '{name}' (known: {known})") from None
 
     def detect(self, lines: list[str]) -> Layout:
-        """The single best-scoring layout for these (stored-form) lines.
+        """The single best-scoring layout for these (stored-form, non-blank) lines.
 
         Raises ``DetectError`` when none reaches its ``min_score`` or two tie for best.
         """
         scored = []
+        sample = "\n".join(lines)
         for layout in self._by_name.values():
-            score = layout.score(lines)
+            score = layout.score(sample)
             if score >= layout.min_score:
                 scored.append((score, layout))
         if not scored:

@@ -1,0 +1,47 @@
+"""Stored form and match key (see the README's normalisation policy)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from news_ingest.text import clean_line, match_key, match_key_lines, stored_form
+
+ARABICISH = st.text(
+    alphabet=st.sampled_from(
+        list("ابتثجحخدذرسشصضطظعغفقكلمنهويءآأإؤئةىیکـًٌٍَُِّْ٠١٢٣٤٥٦٧٨٩۰۱۲") +
+        list(" \u00a0\t\u200b\u200f\u2028.,،؛:«»\"'-_#@abcXYZ0123\n\ufefb\u00ad")),
+    max_size=80)
+
+
+def test_stored_form_keeps_spelling_but_folds_look_alikes_and_spaces() -> None:
+    assert clean_line("  آسیا\u00a0\u00a0الوسطى ") == "آسيا الوسطى"  # Farsi yeh inside a word
+    assert clean_line("فی") == "فى"  # Farsi yeh at a word's end is alef maksura
+    assert clean_line("کتاب") == "كتاب"  # keheh
+    assert clean_line("لـ «المدافع»") == "ل «المدافع»"  # tatweel removed
+    assert clean_line("a\u200bb\u200f\u00adc") == "abc"  # invisible controls removed
+    assert clean_line("\ufefb") == "لا"  # presentation form expanded
+    assert clean_line("إِنَّ ١٢ ﷽") == "إِنَّ ١٢ ﷽"  # diacritics, digits, U+FDFD kept
+    assert stored_form("a\r\n\u00a0\r\nb\u2028c\rd") == "a\n\nb\nc\nd"
+
+
+def test_match_key_folds_what_stored_form_keeps() -> None:
+    assert match_key("وسائل الإعلامِ") == match_key("وسائل الاعلام") == "وسائل الاعلام"
+    assert match_key("مستشفى") == "مستشفي"
+    assert match_key("مدرسة") == "مدرسه"
+    assert match_key("RT Arabic ٢٠٢٤") == "rt arabic 2024"
+    assert match_key("«الناتو»، اليوم!") == "الناتو اليوم"
+
+
+@given(ARABICISH)
+def test_normalisation_is_idempotent(text: str) -> None:
+    assert clean_line(clean_line(text)) == clean_line(text)
+    assert stored_form(stored_form(text)) == stored_form(text)
+    assert match_key(match_key(text)) == match_key(text)
+
+
+@given(ARABICISH)
+def test_match_key_lines_agrees_with_match_key_line_by_line(text: str) -> None:
+    lines = match_key_lines(stored_form(text)).split("\n")
+    expected = [match_key(line) for line in stored_form(text).split("\n")]
+    assert [" ".join(line.split()) for line in lines] == expected
