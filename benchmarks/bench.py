@@ -353,13 +353,17 @@ def bench_corpus(corpus: Corpus, runs: list[tuple[str, list[str]]], repeat: int,
             records = count_lines(out) if out.exists() else 0
             run.records = records
             problems = []
+            lines = err.read_text(encoding="utf-8", errors="replace").splitlines()
+            errors = [ln for ln in lines if ln.lower().startswith("error")]
             if rc != 0:
-                lines = err.read_text(encoding="utf-8", errors="replace").splitlines()
-                errors = [ln for ln in lines if ln.lower().startswith("error")]
                 run.errors = errors[:5] or lines[-3:]
+            # Every input must be accounted for: a record, or a named failure (exit 1). ANT has
+            # two files with empty <TEXT> and <ABSTRACT>: ingest names them and makes up nothing.
+            if rc not in (0, 1) or (rc == 1 and not errors):
                 problems.append(f"exit code {rc}, {len(errors)} error line(s)")
-            if records != corpus.expected_records:
-                problems.append(f"expected {corpus.expected_records:,}")
+            if records + len(errors) != corpus.expected_records:
+                problems.append(f"{records:,} records + {len(errors)} failures, "
+                                f"expected {corpus.expected_records:,} inputs")
             run.problem = "; ".join(problems) or None
             out.unlink(missing_ok=True)
             if rc == 0:

@@ -187,3 +187,58 @@ def test_dask_engine_output_equals_local_run(tmp_path: Path) -> None:
     joined = b"".join((tmp_path / "parts" / n).read_bytes() for n in names)
     assert joined == (tmp_path / "local.jsonl").read_bytes()
     assert "5 files: 4 parsed, 1 with warnings, 0 failed; 5 records written" in parts.stderr
+
+
+def test_state_with_worker_processes(tmp_path: Path, dump: Path) -> None:
+    """The default -j uses a pool that pulls inputs in its own thread: no database there."""
+    state = tmp_path / "s.state"
+    args = [str(dump), "--state", str(state), "-j", "2"]
+    first = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "1.jsonl")])
+    assert first.exit_code == 0, first.stderr
+    second = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "2.jsonl")])
+    assert "state: 0 new, 0 changed, 3 unchanged, 0 vanished" in second.stderr
+
+
+def test_a_known_file_that_now_fails_keeps_its_state(tmp_path: Path, dump: Path) -> None:
+    state = tmp_path / "s.state"
+    invoke([str(dump), "--state", str(state), "--out", str(tmp_path / "1.jsonl")])
+    broken = dump / SEED_FILES[1].name
+    good = broken.read_bytes()
+    broken.write_text("junk\n", encoding="utf-8")
+    second = invoke([str(dump), "--state", str(state), "--out", str(tmp_path / "2.jsonl")])
+    assert second.exit_code == 1
+    assert "state: 0 new, 0 changed, 2 unchanged, 0 vanished, 1 failed" in second.stderr
+    broken.write_bytes(good)  # repaired: its bytes match the state again
+    third = invoke([str(dump), "--state", str(state), "--out", str(tmp_path / "3.jsonl")])
+    assert "state: 0 new, 0 changed, 3 unchanged, 0 vanished" in third.stderr
+
+
+@pytest.mark.parametrize("extra", [["--state", "s.state"], ["--dedupe"], ["--format", "csv"]])
+def test_raw_does_not_go_with_record_options(tmp_path: Path, extra: list[str]) -> None:
+    extra = [str(tmp_path / e) if e.endswith(".state") else e for e in extra]
+    result = invoke([str(SEEDS), "--raw", *extra])
+    assert result.exit_code == 2
+    assert "--raw writes the parser's output, not records" in result.stderr
+
+
+def test_no_lexicon_learnt_from_stdin(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["-", "--tag-lexicon", str(tmp_path / "new.yaml")],
+                                input=SEED_FILES[0].read_bytes())
+    assert result.exit_code == 2
+    assert "cannot learn a tag lexicon from stdin" in result.stderr
+    assert not (tmp_path / "new.yaml").exists()
+
+
+def test_summary_counts_records_written_after_dedupe(tmp_path: Path, dump: Path) -> None:
+    shutil.copy(SEED_FILES[0], dump / "zz-copy.txt")
+    result = invoke([str(dump), "--dedupe", "--out", str(tmp_path / "o.jsonl")])
+    assert "4 files: 4 parsed, 0 with warnings, 0 failed; 3 records written" in result.stderr
+    assert len(records(tmp_path / "o.jsonl")) == 3
+
+
+def test_bad_state_file_is_a_configuration_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.state"
+    bad.write_text("not a database\n" * 100, encoding="utf-8")
+    result = invoke([str(SEEDS), "--state", str(bad)])
+    assert result.exit_code == 2
+    assert str(bad) in result.stderr and "Traceback" not in result.stderr

@@ -41,6 +41,11 @@ def invoke(args: list[str]):
     ("name: a\nkind: tagged\ndetect: {rules: [{pattern: x}]}\n",
      "'document' is a required property"),
     ("name: [unclosed\n", "not valid YAML at line 2"),
+    (MINIMAL + "document: DOC\n", "key 'document': not used by kind 'lines' layouts"),
+    (MINIMAL + "fields:\n  body: {pattern: '^B: (?P<value>.*)$'}\n",
+     "key 'fields.body': a lines layout's body is every line no rule claims"),
+    (MINIMAL + "embeds:\n  - {kind: x, pattern: 'a*'}\n",
+     "key 'embeds.0.pattern': expected a pattern that cannot match empty text"),
     ("!!python/object/apply:os.system ['echo pwned']\n", "not valid YAML"),
 ])
 def test_malformed_layout_names_file_key_and_expectation(
@@ -156,3 +161,34 @@ def test_ant_file_with_empty_text_is_a_named_failure() -> None:
     assert result.records == []
     (problem,) = result.problems
     assert (problem.stage, problem.reason, problem.line) == ("parse", "has no body text", 1)
+
+
+def test_unclosed_document_does_not_swallow_the_next() -> None:
+    text = ("<DOC>\n<DOCNO>A</DOCNO>\n<TITLE>t1</TITLE>\n<TEXT>\nbody one.\n"
+            "<DOC>\n<DOCNO>B</DOCNO>\n<TITLE>t2</TITLE>\n<TEXT>\nbody two.\n</TEXT>\n</DOC>\n")
+    result = process(Source("cut.txt", data=text.encode()), Context(Config()))
+    assert [(r["doc_id"], r["title"], r["body"]) for r in result.records] == [
+        ("A", "t1", "body one."), ("B", "t2", "body two.")]
+    assert any("no closing tag for <DOC>" in w for w in result.records[0]["warnings"])
+    assert result.problems == []
+
+
+def test_a_bug_costs_one_input_not_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    import news_ingest.pipeline as pipeline
+
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(pipeline, "normalise", broken)
+    seed = sorted(SEEDS.glob("*.txt"))[0]
+    result = process(Source("x.txt", path=str(seed)), Context(Config()))
+    (problem,) = result.problems
+    assert problem.stage == "internal"
+    assert problem.reason.startswith("internal error (KeyError: 'boom')")
+
+
+def test_headline_missing_is_reported_not_replaced_by_another_line() -> None:
+    lines = sorted(SEEDS.glob("*.txt"))[0].read_text(encoding="utf-8").splitlines()[1:]
+    result = process(Source("x.txt", data="\n".join(lines).encode()), Context(Config()))
+    assert result.records == []
+    assert result.problems[0].reason == "no title line: the first line (1) is a labelled field"

@@ -201,6 +201,8 @@ def main(
                        (lexicon_path, "--tag-lexicon")):
         if path and path != "-" and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
             raise click.BadParameter(f"folder of '{path}' does not exist", param_hint=hint)
+        if path and os.path.isdir(path):
+            raise click.BadParameter(f"'{path}' is a folder, not a file", param_hint=hint)
 
     signal.signal(signal.SIGTERM, _on_sigterm)
     wrap = _with_progress if progress and interactive else None

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from .errors import IngestError
 from .model import RECORD_KEYS
 from .text import match_key
 
@@ -89,27 +90,32 @@ CREATE INDEX articles_title_key ON articles (title_key);
 """
 
 
-class StateError(ValueError):
+class StateError(IngestError, ValueError):
     """The state file cannot be used: not a state file, a newer schema, locked, unreadable."""
+
+    stage = "config"
 
 
 @dataclass
 class RunCounts:
     """What a run found, by input file: ``new`` and ``changed`` were ingested, ``unchanged``
-    were skipped, ``vanished`` are in the state but were not seen by the run."""
+    were skipped, ``failed`` were read but gave no record (their earlier state is kept, so they
+    are tried again next run), ``vanished`` are in the state but were not seen by the run."""
 
     new: int = 0
     changed: int = 0
     unchanged: int = 0
     vanished: int = 0
+    failed: int = 0
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
 
     def summary(self) -> str:
-        """``'3 new, 1 changed, 120 unchanged, 2 vanished'``."""
+        """``'3 new, 1 changed, 120 unchanged, 2 vanished'`` (``, 1 failed`` when some did)."""
+        failed = f", {self.failed} failed" if self.failed else ""
         return (f"{self.new} new, {self.changed} changed, {self.unchanged} unchanged, "
-                f"{self.vanished} vanished")
+                f"{self.vanished} vanished{failed}")
 
 
 def utc_now() -> str:
@@ -358,6 +364,14 @@ class StateStore:
             raise ValueError(f"{name}: not in the state, cannot be unchanged")
         if self._see(name):
             self._counts.unchanged += 1
+
+    def mark_failed(self, name: str) -> None:
+        """Note a file that was read but gave no record: a known file keeps its earlier row (it
+        neither vanishes nor counts as ingested, and its digest differs from the new bytes, so
+        the next run tries it again); an unknown one is not stored at all."""
+        self._need_run()
+        if self._see(name):
+            self._counts.failed += 1
 
     def _release(self, record_id: str, name: str) -> None:
         """File ``name`` no longer holds ``record_id``."""

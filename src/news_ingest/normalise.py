@@ -63,7 +63,7 @@ def normalise_date(
             return None
         iso = type(parts)(year, parts.month, parts.day).iso()
         if iso is not None:
-            warnings.append(f"date: year {year} inferred from the same day and month in the body")
+            warnings.append(f"date: year {year} inferred from the same day and month in the text")
         return iso
     iso = parts.iso()
     if iso is None:

@@ -99,6 +99,12 @@ class _LinesParser:
             if self.dropped(i, line):
                 continue
             if raw.title is None and not labelled_title:
+                # The first kept line is the title, unless it is plainly something else: then
+                # the page has lost its headline, and no other line is promoted to one.
+                if self.is_field(line) or (layout.standalone_date_within and read_date(line)):
+                    raise ParseError(f"no title line: the first line ({i + 1}) is a "
+                                     f"{'labelled field' if self.is_field(line) else 'date'}",
+                                     line=i + 1)
                 raw.title = line
                 self.use(i, "title")
                 continue
@@ -140,13 +146,19 @@ class _LinesParser:
                     return True
         return False
 
+    def is_field(self, line: str) -> bool:
+        return any(regex.match(line) for _, regex, _ in self.layout.fields)
+
     def field(self, i: int, line: str) -> bool:
         for name, regex, repeat in self.layout.fields:
             m = regex.match(line)
             if m is None:
                 continue
-            value = m.group("value").strip()
-            if name in self.raw.fields and not repeat:
+            value = (m.group("value") or "").strip()
+            if name == "title" and self.raw.title is not None:
+                self.raw.notes.append(f"title: second title line ignored at line {i + 1}: "
+                                      f"{value}")
+            elif name in self.raw.fields and not repeat:
                 self.raw.notes.append(f"{name}: second value ignored at line {i + 1}: {value}")
             self.raw.add(name, value)
             self.use(i, name, "field")
@@ -158,7 +170,7 @@ class _LinesParser:
         for rule in layout.related:
             m = rule.regex.match(line)
             if m:
-                rest = m.group("rest").strip()
+                rest = (m.group("rest") or "").strip()
                 self.in_related = True
                 if rest:
                     raw.related.append(rest)
@@ -172,7 +184,7 @@ class _LinesParser:
         for rule in layout.glued_labels:
             m = rule.regex.match(line)
             if m:
-                rest = m.group("rest").strip()
+                rest = (m.group("rest") or "").strip()
                 if not rest:
                     self.use(i, "dropped", f"label:{rule.name}")
                 elif is_headline(rest, layout):
@@ -208,7 +220,8 @@ class _LinesParser:
                     kind=embed.name,
                     text=text,
                     url=url,
-                    author=m.group("author").strip() if "author" in m.groupdict() else None,
+                    author=(m.group("author") or "").strip() or None
+                    if "author" in m.groupdict() else None,
                     handle=m.group("handle") if "handle" in m.groupdict() else None,
                     date_raw=m.group("date") if "date" in m.groupdict() else None,
                 )
@@ -237,7 +250,8 @@ class _LinesParser:
                 m = next((m for p in layout.bylines if (m := p.match(line))), None)
                 if m is not None:
                     item.byline = line
-                    item.outlet = m.group("outlet").strip() if "outlet" in m.groupdict() else None
+                    item.outlet = ((m.group("outlet") or "").strip() or None
+                                   if "outlet" in m.groupdict() else None)
                     self.use(i, "read_also.byline")
                     continue
             item.paragraphs.append(line)
@@ -259,25 +273,53 @@ def _tagged_text(value: str) -> str:
     return clean_line(html.unescape(" ".join(value.split("\n"))))
 
 
+_ANY_OPENING = re.compile(r"<([A-Za-z][\w.-]*)(?:\s[^>]*)?>")
+
+
+def _tag_names(spec: str) -> set[str]:
+    return {name.upper() for name in spec.split("|")}
+
+
 def _parse_tagged(lines: list[str], layout: Layout) -> Iterator[RawArticle]:
-    """Document elements of a TREC/CLEF-style dump; tags map to fields as the layout says."""
+    """Document elements of a TREC/CLEF-style dump; tags map to fields as the layout says.
+
+    A document runs from its opening tag to its closing tag, or, when that is missing (a file
+    cut off, a broken dump), to the next opening tag, with a warning: one unclosed document
+    never swallows the next. Elements the layout does not map are named in a warning.
+    """
     text = "\n".join(lines)
-    doc = _element(layout.spec["document"])
-    tags = {name: _element(tag) for name, tag in layout.spec["tags"].items()}
+    names = layout.spec["document"]
+    opener = re.compile(rf"<(?:{names})(\s[^>]*)?>", re.I)
+    closer = re.compile(rf"</(?:{names})\s*>", re.I)
+    tags = {name: (_element(tag), re.compile(rf"<({tag})(?:\s[^>]*)?>", re.I))
+            for name, tag in layout.spec["tags"].items()}
     para_tag = layout.spec.get("paragraph")
     para = _element(para_tag) if para_tag else None
+    mapped = _tag_names(names) | {n for t in layout.spec["tags"].values() for n in _tag_names(t)}
+    if para_tag:
+        mapped |= _tag_names(para_tag)
+    starts = list(opener.finditer(text))
     line_no, offset = 1, 0
-    for position, m in enumerate(doc.finditer(text), 1):
+    for position, m in enumerate(starts, 1):
         line_no += text.count("\n", offset, m.start())
         offset = m.start()
-        inner = m.group(3)
+        limit = starts[position].start() if position < len(starts) else len(text)
         raw = RawArticle(layout=layout.name, position=position)
         raw.lines.append(LineUse(line_no, "document", layout.spec["document"]))
-        for name, regex in tags.items():
-            found = regex.search(inner)
-            if found is None:
+        close = closer.search(text, m.end(), limit)
+        inner = text[m.end(): close.start() if close else limit]
+        if close is None:
+            raw.notes.append(f"document: no closing tag for <{m.group(0)[1:-1].split()[0]}> "
+                             "(cut off?); read to the next document or the end")
+        for name, (element, opening) in tags.items():
+            found = element.search(inner)
+            if found is not None:
+                value = found.group(3)
+            elif (unclosed := opening.search(inner)) is not None:  # cut off: keep what is there
+                value = inner[unclosed.end():]
+                raw.notes.append(f"document: no closing tag for <{unclosed.group(1)}> (cut off?)")
+            else:
                 continue
-            value = found.group(3)
             if name == "body":
                 parts = [p.group(3) for p in para.finditer(value)] if para else []
                 if parts:  # one paragraph per element; its hard-wrapped lines joined
@@ -290,8 +332,12 @@ def _parse_tagged(lines: list[str], layout: Layout) -> Iterator[RawArticle]:
                 raw.title = _tagged_text(value) or None
             elif value := _tagged_text(value):
                 raw.add(name, value)
-        if "doc_id" not in raw.fields and m.group(2):
-            attr = _ID_ATTRIBUTE.search(m.group(2))
+        unmapped = sorted({n.upper() for n in _ANY_OPENING.findall(inner)} - mapped)
+        if unmapped:
+            listed = ", ".join(f"<{n}>" for n in unmapped)
+            raw.notes.append(f"layout: {listed} not mapped to a field by the layout; dropped")
+        if "doc_id" not in raw.fields and m.group(1):
+            attr = _ID_ATTRIBUTE.search(m.group(1))
             if attr:
                 raw.add("doc_id", attr.group(1))
         if raw.title is None:

@@ -16,7 +16,6 @@ import os
 import signal
 import sys
 import tempfile
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -119,6 +118,11 @@ def process(item: Source | SourceProblem, ctx: Context) -> FileResult:
         result.problems.append(Problem(item.name, exc.stage, exc.reason, exc.line))
     except RecursionError:
         result.problems.append(Problem(item.name, "parse", "input nests too deeply to parse"))
+    except Exception as exc:  # a bug must cost this input only, never the run's other inputs
+        result.records.clear()
+        result.problems.append(Problem(
+            item.name, "internal", f"internal error ({type(exc).__name__}: {exc}); please "
+            "report it with this input"))
     return result
 
 
@@ -166,17 +170,14 @@ class Report:
     failed: int = 0
     records: int = 0
     problems: list[Problem] = field(default_factory=list)
-    warning_kinds: Counter[str] = field(default_factory=Counter)
 
     def add(self, result: FileResult) -> None:
         self.files += 1
         self.problems.extend(result.problems)
         if result.records:
             self.records += len(result.records)
-            warned = [w for r in result.records for w in r["warnings"]]
-            if warned:
+            if any(r["warnings"] for r in result.records):
                 self.with_warnings += 1
-                self.warning_kinds.update(w.split(":", 1)[0] for w in warned)
             else:
                 self.parsed += 1
         if result.problems and not result.records:

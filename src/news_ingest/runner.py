@@ -124,6 +124,9 @@ def prepare_lexicon(opts: RunOptions, layouts: LayoutSet) -> tuple[Config, str |
     else:
         items = iter_sources(opts.inputs, opts.config.max_bytes)
         lexicon = TagLexicon.learn(tag_lines(items, layouts, opts.config))
+        if not len(lexicon):
+            return opts.config, "tag lexicon: no phrase recurs in the inputs' keyword lines; " \
+                f"nothing saved to {path}"
         lexicon.save(path)
         note = f"tag lexicon: {len(lexicon)} phrases learnt from the inputs, saved to {path}"
     return dataclasses.replace(opts.config, lexicon_path=os.path.abspath(path)), note
@@ -133,13 +136,16 @@ def prepare_lexicon(opts: RunOptions, layouts: LayoutSet) -> tuple[Config, str |
 
 
 def _unseen(
-    items: Iterable[Item], store: StateStore, full: bool, pending: deque[str | None],
-    max_bytes: int,
+    items: Iterable[Item], known: dict[str, str], full: bool, pending: deque[str | None],
+    unchanged: deque[str], max_bytes: int,
 ) -> Iterator[Item]:
     """Inputs the state has not seen with these exact bytes (all of them with ``full``).
 
     Reads each file once here to hash it; the bytes travel on to the parser, so nothing is read
-    twice. ``pending`` receives each yielded item's digest, in order.
+    twice. A worker pool may pull from this generator in its own thread, so it touches no
+    database: it compares against ``known`` (name -> digest, read before the run) and hands
+    its findings over in thread-safe deques: ``pending`` gets each yielded item's digest, in
+    order; ``unchanged`` the names skipped.
     """
     for item in items:
         if isinstance(item, SourceProblem):
@@ -153,8 +159,8 @@ def _unseen(
             yield SourceProblem(item.name, exc.reason)
             continue
         hexdigest = digest(data)
-        if not full and store.classify(item.name, hexdigest) == "unchanged":
-            store.mark_seen(item.name)
+        if not full and known.get(item.name) == hexdigest:
+            unchanged.append(item.name)
             continue
         pending.append(hexdigest)
         yield Source(item.name, data=data)
@@ -183,6 +189,17 @@ def check_options(opts: RunOptions) -> None:
             raise UsageConflict(
                 f"{', '.join(per_record)} need the records back on this machine: use "
                 "--out FILE (not a folder of part files) with --engine dask")
+    if opts.config.raw:
+        clash = [name for name, on in (
+            ("--state", opts.state_path), ("--dedupe", opts.dedupe),
+            ("--near-dupes", opts.near_dupes is not None),
+            ("--link-read-also", opts.link_read_also), ("--format csv", opts.fmt == "csv")) if on]
+        if clash:
+            raise UsageConflict(f"--raw writes the parser's output, not records: it does not go "
+                                f"with {', '.join(clash)}")
+    if opts.lexicon_path and "-" in opts.inputs and not os.path.exists(opts.lexicon_path):
+        raise UsageConflict(f"cannot learn a tag lexicon from stdin ('-'): {opts.lexicon_path} "
+                            "does not exist; learn it from files first")
     if opts.engine not in ("local", "dask"):
         raise UsageConflict(f"unknown engine '{opts.engine}' (expected local or dask)")
 
@@ -208,14 +225,16 @@ def execute(
     try:
         index: dict[str, str] = store.title_index() if (store and opts.link_read_also) else {}
         pending: deque[str | None] = deque()
+        unchanged: deque[str] = deque()
         encoded = not opts.whole_records
         if encoded:
             config = dataclasses.replace(config, encode=opts.fmt,
                                          defuse_formulas=opts.defuse_formulas)
         items: Iterable[Item] = iter_sources(opts.inputs, config.max_bytes)
         if store is not None:
+            known = store.known()
             store.begin_run(at)
-            items = _unseen(items, store, opts.full, pending, config.max_bytes)
+            items = _unseen(items, known, opts.full, pending, unchanged, config.max_bytes)
         results = _results(opts, config, items)
         if wrap is not None:
             results = wrap(results)
@@ -252,8 +271,13 @@ def execute(
                         index.setdefault(title_key(record["title"]), record["id"])
                     outcome.stats.add(record)
                     writer.write(record)
-                if store is not None and result.records and hexdigest is not None:
-                    store.record_result(result, hexdigest, at)
+                if store is not None:
+                    while unchanged:
+                        store.mark_seen(unchanged.popleft())
+                    if result.records and hexdigest is not None:
+                        store.record_result(result, hexdigest, at)
+                    else:
+                        store.mark_failed(result.name)
             writer.close()
             if opts.link_read_also:
                 scratch.seek(0)
@@ -267,6 +291,8 @@ def execute(
             outcome.near_groups = near.groups()
             outcome.stats.near_duplicate_groups = outcome.near_groups
         if store is not None:
+            while unchanged:
+                store.mark_seen(unchanged.popleft())
             outcome.counts = store.finish()
         _write_side_files(opts, outcome)
         if store is not None:
@@ -294,6 +320,7 @@ def _keep(record: dict[str, Any], first_of: dict[str, str], store: StateStore | 
     outcome.stats.note_duplicate(rid, name, first)
     if dedupe:
         outcome.dropped += 1
+        outcome.report.records -= 1  # the report counts records written
         outcome.stats.note_dropped_duplicate()
         return False
     return True

@@ -136,6 +136,12 @@ LAYOUT_SCHEMA: dict[str, Any] = {
 
 _VALIDATOR = jsonschema.Draft202012Validator(LAYOUT_SCHEMA)
 
+#: Keys that only the other kind of layout reads: an error, not silently ignored.
+_LINES_ONLY = {"title", "standalone_date", "fields", "glued_labels", "related", "chrome",
+               "boilerplate", "headline", "sections", "embeds"}
+_TAGGED_ONLY = {"document", "tags", "paragraph"}
+_OTHER_KIND_KEYS = {"lines": _TAGGED_ONLY, "tagged": _LINES_ONLY}
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -198,6 +204,14 @@ def build_layout(data: Any, origin: str) -> Layout:
         err = errors[0]
         raise LayoutError(f"{origin}: key '{_path_of(err)}': {err.message}")
     spec: dict[str, Any] = data
+    foreign = _OTHER_KIND_KEYS[spec["kind"]].intersection(spec)
+    if foreign:
+        key = sorted(foreign)[0]
+        raise LayoutError(f"{origin}: key '{key}': not used by kind '{spec['kind']}' layouts "
+                          f"(only by kind '{'tagged' if spec['kind'] == 'lines' else 'lines'}')")
+    if spec["kind"] == "lines" and "body" in spec.get("fields", {}):
+        raise LayoutError(f"{origin}: key 'fields.body': a lines layout's body is every line no "
+                          "rule claims; it cannot be a labelled field")
     detect = spec["detect"]
     layout = Layout(
         name=spec["name"],
@@ -233,6 +247,10 @@ def build_layout(data: Any, origin: str) -> Layout:
         Rule(e["kind"], _compile(e["pattern"], f"embeds.{i}.pattern", origin))
         for i, e in enumerate(spec.get("embeds", []))
     ]
+    for i, rule in enumerate(layout.embeds):
+        if rule.regex.search("") is not None:
+            raise LayoutError(f"{origin}: key 'embeds.{i}.pattern': expected a pattern that "
+                              "cannot match empty text (it would match everywhere)")
     read_also = spec.get("sections", {}).get("read_also")
     if read_also:
         layout.read_also_marker = _compile(
