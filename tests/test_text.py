@@ -5,12 +5,19 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from news_ingest.text import clean_line, match_key, match_key_lines, stored_form
+from news_ingest.text import (
+    clean_line,
+    clean_lines,
+    match_key,
+    match_key_lines,
+    split_lines,
+    stored_form,
+)
 
 ARABICISH = st.text(
     alphabet=st.sampled_from(
         list("ابتثجحخدذرسشصضطظعغفقكلمنهويءآأإؤئةىیکـًٌٍَُِّْ٠١٢٣٤٥٦٧٨٩۰۱۲") +
-        list(" \u00a0\t\u200b\u200f\u2028.,،؛:«»\"'-_#@abcXYZ0123\n\ufefb\u00ad")),
+        list(" \u00a0\t\u200b\u200f\u2028\r\u0085.,،؛:«»\"'-_#@abcXYZ0123\n\ufefb\u00ad\u06a9")),
     max_size=80)
 
 
@@ -45,3 +52,8 @@ def test_match_key_lines_agrees_with_match_key_line_by_line(text: str) -> None:
     lines = match_key_lines(stored_form(text)).split("\n")
     expected = [match_key(line) for line in stored_form(text).split("\n")]
     assert [" ".join(line.split()) for line in lines] == expected
+
+
+@given(ARABICISH)
+def test_clean_lines_is_clean_line_on_every_line(text: str) -> None:
+    assert clean_lines(text) == [clean_line(line) for line in split_lines(text)]

@@ -46,6 +46,9 @@ class RawEmbed:
 class RawArticle:
     """Fields of one article exactly as the parser cut them from the text (not normalised).
 
+    Every string is a piece of a stored-form line (``text.clean_line``): the parser cleans each
+    line before it matches layout patterns, and the normaliser relies on that.
+
     ``fields`` maps a field name (``date``, ``source``, ``tags``, ``site``, ``photo_credit``,
     ``url``, ``category``, ``author``, ``summary``, ``doc_id``) to every value found, in order.
     """

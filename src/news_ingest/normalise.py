@@ -32,7 +32,9 @@ def _text(value: str | None) -> str | None:
 
 
 def _paragraphs(lines: Iterable[str]) -> list[str]:
-    return [p for p in (clean_line(line) for line in lines) if p]
+    # The parser hands over stored-form lines (it cleans every line before matching layout
+    # patterns), so only empty ones are left to drop here.
+    return [line for line in lines if line]
 
 
 def _dedupe(values: Iterable[str]) -> list[str]:

@@ -20,7 +20,7 @@ from .dates import read_date
 from .errors import ParseError
 from .layouts import Layout, LayoutSet
 from .model import LineUse, RawArticle, RawEmbed, RawItem
-from .text import clean_line, split_lines
+from .text import clean_line, clean_lines
 
 #: How many lines from the start and the end of a text detection looks at.
 DETECT_HEAD_LINES = 400
@@ -32,7 +32,7 @@ _TRAILING_CLOSERS = "\"'”’»)]}› "
 
 def prepare_lines(text: str) -> list[str]:
     """Stored-form lines of a text; a line of only (no-break) spaces becomes ''."""
-    return [clean_line(line) for line in split_lines(text)]
+    return clean_lines(text)
 
 
 def detection_sample(lines: list[str]) -> list[str]:

@@ -27,6 +27,7 @@ precision 1.0.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections import Counter
@@ -60,6 +61,10 @@ _BREAK = re.compile(
 _EDGE = ""  # neighbour value for a line start/end (or an explicit delimiter)
 
 
+#: Match keys of tag words: the same words recur across a corpus's tag lines.
+_word_key = functools.lru_cache(maxsize=1 << 16)(match_key)
+
+
 def _tokenize(
     raw: str, key_cache: dict[str, str] | None = None
 ) -> tuple[list[str], list[str], list[bool]]:
@@ -73,7 +78,7 @@ def _tokenize(
             word = word.lstrip("#")
             key = key_cache.get(word) if key_cache is not None else None
             if key is None:
-                key = match_key(word) if word else ""
+                key = _word_key(word) if word else ""
                 if key_cache is not None:
                     key_cache[word] = key
             if not key:  # a lone dash, an emoji ...: not a word, but a boundary
@@ -120,8 +125,25 @@ def split_tags(
     ev = _evidence_key(evidence)
     known = lexicon._phrases if lexicon is not None else {}
 
-    # best[end]: (chunks, lexicon-only chunks, -sum of squared chunk lengths), all minimised.
+    # Supported multi-word chunks, (start, end) -> 1 if only the lexicon supports it, else 0.
+    # A chunk's first and last words must both occur in the evidence before the (costlier)
+    # substring test: most candidate chunks fail there.
     n = len(words)
+    ev_words = set(ev.split()) if ev else set()
+    present = [all(token in ev_words for token in key.split()) for key in keys]
+    supported: dict[tuple[int, int], int] = {}
+    for start in range(n):
+        key = keys[start]
+        for end in range(start + 2, min(start + MAX_CHUNK, n) + 1):
+            if hard[end - 2]:  # a delimiter inside; longer chunks contain it too
+                break
+            key = f"{key} {keys[end - 1]}"
+            if present[start] and present[end - 1] and f" {key} " in ev:
+                supported[start, end] = 0
+            elif key in known:
+                supported[start, end] = 1
+
+    # best[end]: (chunks, lexicon-only chunks, -sum of squared chunk lengths), all minimised.
     best: list[tuple[int, int, int]] = [(0, 0, 0)] + [(n + 1, 0, 0)] * n
     back = [0] * (n + 1)
     for end in range(1, n + 1):
@@ -129,16 +151,10 @@ def split_tags(
             start = end - length
             if length == 1:
                 lexicon_only = 0
+            elif (start, end) in supported:
+                lexicon_only = supported[start, end]
             else:
-                if hard[start + length - 2]:  # a delimiter inside; longer chunks contain it too
-                    break
-                key = " ".join(keys[start:end])
-                if ev and f" {key} " in ev:
-                    lexicon_only = 0
-                elif key in known:
-                    lexicon_only = 1
-                else:
-                    continue
+                continue
             chunks, lex, sq = best[start]
             cand = (chunks + 1, lex + lexicon_only, sq - length * length)
             if cand < best[end]:  # strict: on a full tie the earlier (shorter last) chunk stays
