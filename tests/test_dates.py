@@ -440,3 +440,9 @@ def test_find_dates_spans_are_inside_the_text(text: str) -> None:
         assert d.month is not None
         assert d.day is not None or d.year is not None or "/" in text or "-" in text \
             or "(" in text or "|" in text or "\\" in text or "\u2013" in text
+
+
+def test_a_line_with_two_years_is_not_read() -> None:
+    """Which year is meant cannot be told: nothing is picked."""
+    assert read_date("November 5 2023 2024") is None
+    assert read_date("Sun Nov 12 10:30:00 2023").iso() == "2023-11-12"

@@ -515,11 +515,14 @@ _DEFAULT_B = datetime(2004, 2, 2)  # both leap years, so a year-less 29 Feb stil
 _EN_MONTH_WORD = re.compile(rf"{_NOT_LETTER_BEHIND}{_EN_ONLY}")
 _TRAILING_ZONE = re.compile(r"\s*(?:GMT|UTC|Z)\s*$", re.IGNORECASE)
 _DATEUTIL_MAX = 100
+_FOUR_DIGITS = re.compile(r"(?<![0-9])[0-9]{4}(?![0-9])")
 
 
 def _dateutil_parts(s: str) -> tuple[int | None, int, int | None] | None:
     if len(s) > _DATEUTIL_MAX or not s.isascii() or _EN_MONTH_WORD.search(s) is None:
         return None
+    if len(_FOUR_DIGITS.findall(s)) > 1:
+        return None  # 'November 5 2023 2024': two years, and nothing says which one is meant
     s = _TRAILING_ZONE.sub("", s)
     try:
         with warnings.catch_warnings():

@@ -146,7 +146,7 @@ def _work(item: Source | SourceProblem) -> FileResult:
 
 
 def iter_results(
-    items: Iterable[Source | SourceProblem], config: Config, jobs: int = 1, chunksize: int = 8
+    items: Iterable[Source | SourceProblem], config: Config, jobs: int = 1, chunksize: int = 32
 ) -> Iterator[FileResult]:
     """``process`` over every item, results in input order, in ``jobs`` processes."""
     if jobs <= 1:
