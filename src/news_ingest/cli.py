@@ -37,8 +37,8 @@ def _default_jobs() -> int:
                else (os.cpu_count() or 1))
 
 
-class _Interrupted(Exception):
-    pass
+class _Interrupted(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt: no ``except Exception`` may swallow it."""
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
@@ -175,6 +175,11 @@ def main(
         except LookupError:
             raise click.BadParameter(f"unknown encoding '{encoding}'",
                                      param_hint="--encoding") from None
+        try:
+            "a".encode(encoding)  # rot13, base64, zlib ... are codecs, not text encodings
+        except LookupError:
+            raise click.BadParameter(f"'{encoding}' is not a text encoding",
+                                     param_hint="--encoding") from None
     try:
         layouts = LayoutSet.load(layout_paths)
         if layout:
@@ -218,9 +223,12 @@ def main(
         sys.exit(0)
     except IngestError as exc:
         _err(f"Error: {exc.reason}")
-        sys.exit(2)
+        sys.exit(2 if exc.stage == "config" else 1)
     except OSError as exc:
-        _err(f"Error: cannot write {exc.filename or out or 'stdout'}: {exc.strerror or exc}")
+        target = exc.filename or out or "stdout"
+        if str(target).endswith(".part"):  # the temporary file beside the target: name the target
+            target = out
+        _err(f"Error: cannot write {target}: {exc.strerror or exc}")
         sys.exit(1)
     if not quiet:
         for line in _summary(outcome):

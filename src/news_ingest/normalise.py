@@ -110,9 +110,9 @@ def normalise(
     paragraphs = _paragraphs(raw.paragraphs)
     body = "\n\n".join(paragraphs)
     sources = _dedupe(s for s in (_text(v) for v in raw.fields.get("source", [])) if s)
-    date_raw = raw.first("date")
+    date_raw = raw.first("date") or None  # an empty label states nothing
     date = normalise_date(date_raw, [title, *paragraphs], warnings)
-    tags_raw = raw.first("tags")
+    tags_raw = raw.first("tags") or None
     tags = split_tags(tags_raw, [title, *paragraphs], lexicon) if tags_raw else []
     if not body:
         warnings.append("body: empty")

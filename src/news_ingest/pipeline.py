@@ -11,11 +11,15 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import itertools
 import multiprocessing
 import os
+import queue
 import signal
 import sys
 import tempfile
+import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -128,27 +132,56 @@ def process(item: Source | SourceProblem, ctx: Context) -> FileResult:
 
 # --- running over many inputs -----------------------------------------------------------------
 
-_WORKER_CTX: Context | None = None
+class WorkerError(IngestError):
+    """A worker process ended without answering (killed, out of memory)."""
+
+    stage = "internal"
 
 
-def _init_worker(config: Config) -> None:
-    global _WORKER_CTX
-    # Ctrl-C and SIGTERM are the parent's to handle: a worker ends when the pool does,
-    # without a traceback of its own.
+#: Chunks in flight per worker: one being parsed, one waiting, so a worker never idles.
+CHUNKS_AHEAD = 2
+
+
+def _worker_main(conn: Any, config: Config) -> None:
+    """A worker process: chunks of inputs in, their results out, over its own pipe.
+
+    Interrupts are the parent's to handle: it ends its workers, which hold no lock anyone else
+    waits for. A thread keeps the inbound pipe drained, so the parent's sends never block on a
+    worker that is itself blocked sending results (which could deadlock with large chunks).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _WORKER_CTX = Context(config)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    ctx = Context(config)
+    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
+    def receive() -> None:
+        try:
+            while True:
+                chunk = conn.recv()
+                inbox.put(chunk)
+                if chunk is None:
+                    return
+        except (EOFError, OSError):  # the parent is gone
+            inbox.put(None)
 
-def _work(item: Source | SourceProblem) -> FileResult:
-    assert _WORKER_CTX is not None
-    return process(item, _WORKER_CTX)
+    threading.Thread(target=receive, daemon=True).start()
+    try:
+        while (chunk := inbox.get()) is not None:
+            conn.send([process(item, ctx) for item in chunk])
+    except (EOFError, OSError, BrokenPipeError):  # the parent is gone
+        pass
 
 
 def iter_results(
     items: Iterable[Source | SourceProblem], config: Config, jobs: int = 1, chunksize: int = 32
 ) -> Iterator[FileResult]:
-    """``process`` over every item, results in input order, in ``jobs`` processes."""
+    """``process`` over every item, results in input order, in ``jobs`` processes.
+
+    Inputs are read from ``items`` in this thread only (stdin included) and dealt to the workers
+    in chunks, round robin; results are read back in the same order, so output order does not
+    depend on timing. Memory holds at most ``jobs * CHUNKS_AHEAD`` chunks. When the consumer
+    stops early or an exception (Ctrl-C) arrives, the workers are ended.
+    """
     if jobs <= 1:
         ctx = Context(config)
         for item in items:
@@ -156,8 +189,45 @@ def iter_results(
         return
     Context(config)  # configuration errors surface here, before workers start
     mp = multiprocessing.get_context("spawn" if sys.platform == "win32" else "forkserver")
-    with mp.Pool(jobs, initializer=_init_worker, initargs=(config,)) as pool:
-        yield from pool.imap(_work, items, chunksize=chunksize)
+    workers: list[tuple[Any, Any]] = []
+    source = iter(items)
+    in_flight: deque[int] = deque()  # the worker of each chunk sent, in input order
+
+    def deal(worker: int) -> None:
+        chunk = list(itertools.islice(source, chunksize))
+        if chunk:
+            workers[worker][1].send(chunk)
+            in_flight.append(worker)
+
+    try:
+        for _ in range(jobs):
+            mine, theirs = mp.Pipe()
+            proc = mp.Process(target=_worker_main, args=(theirs, config), daemon=True)
+            proc.start()
+            theirs.close()
+            workers.append((proc, mine))
+        for _ in range(CHUNKS_AHEAD):
+            for worker in range(jobs):
+                deal(worker)
+        while in_flight:
+            worker = in_flight.popleft()
+            try:
+                results = workers[worker][1].recv()
+            except EOFError:
+                raise WorkerError(f"worker process {worker + 1} of {jobs} died (out of memory?); "
+                                  "no output file was replaced") from None
+            deal(worker)
+            yield from results
+        for _, conn in workers:
+            conn.send(None)
+        for proc, _ in workers:
+            proc.join()
+    finally:
+        for proc, conn in workers:
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+            conn.close()
 
 
 @dataclass

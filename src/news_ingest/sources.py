@@ -225,7 +225,10 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, list[str]]:
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
-        if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
+        # Cut inside its last character, when what comes before shows it is UTF-8 (ASCII
+        # followed by one high byte is as likely Windows-1256: read it so, with a warning).
+        if (exc.start >= len(data) - 3 and exc.reason == "unexpected end of data"
+                and not data[: exc.start].isascii()):
             return data[: exc.start].decode("utf-8"), [_CUT_OFF]
     try:
         return data.decode(FALLBACK_ENCODING), [

@@ -1,0 +1,463 @@
+"""Properties over generated inputs (hypothesis): no input crashes the tool, every record
+validates, normalisation is idempotent, and records survive every export format unchanged.
+
+Examples per test come from the active hypothesis profile (tests/conftest.py): 100 by default,
+derandomised with ``CI`` set; ``make fuzz`` (profile ``fuzz``, ``FUZZ_EXAMPLES``) scales them::
+
+    FUZZ_EXAMPLES=5000 python -m pytest -q tests/test_properties.py --hypothesis-profile=fuzz
+
+Inputs: arbitrary bytes; texts built from a grammar of the aggregator layout (title, date
+line, paragraphs of Arabic/Latin words, the labels of the layout, no-break-space lines, every
+line end, several encodings, cut anywhere); tagged ``<DOC>`` dumps with damaged markup.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+
+import jsonschema
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from news_ingest.errors import DecodeError, IngestError
+from news_ingest.export import make_writer, read_records
+from news_ingest.model import NULLABLE_KEYS, RECORD_KEYS
+from news_ingest.parse import parse_text
+from news_ingest.pipeline import Config, Context, FileResult, process
+from news_ingest.schema import record_schema
+from news_ingest.sources import Source, decode
+from news_ingest.text import clean_line, match_key, stored_form
+
+CTX = Context(Config())
+LAYOUTS = CTX.layouts
+#: Every known layout forced on any text (names as the package ships them).
+FORCED = {layout.name: Context(Config(layout=layout.name)) for layout in LAYOUTS}
+VALIDATOR = jsonschema.Draft202012Validator(record_schema())
+#: The stages a problem may name (errors.IngestError.stage of each subclass). Not 'internal':
+#: that is a crash the pipeline caught, which these properties exist to find.
+STAGES = {"read", "decode", "detect", "parse", "normalise"}
+
+#: Generated documents are bigger than hypothesis likes; they are not slow to run.
+GRAMMAR = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+# --- strategies -------------------------------------------------------------------------------
+
+ARABIC_WORDS = [
+    "الكرملين", "روسيا", "كازاخستان", "وسائل", "الإعلام", "الاعلام", "دميتري", "بيسكوف", "قال",
+    "إن", "أن", "مستشفى", "مدرسة", "آسيا", "الوسطى", "بوتين", "ترامب", "نوفمبر", "تشرين",
+    "الثاني", "فبراير", "٢٠٢٤", "٠٧", "2023", "ی", "آسیا", "كـتـاب", "ﻻ", "ﷲ", "ﺑﺴﻢ",
+    "كِتَابٌ", "ٱلله", "ک", "ة", "ى", "،", "؟", "؛", "«", "»", "#موسكو", "@RT_com",
+]
+LATIN_WORDS = [
+    "RT", "Arabic", "Moscow", "Nov", "GMT", "12th,", "November", "January", "=SUM(A1)",
+    "+1", "-2", "@cmd", "'quoted", '"quote"', "a,b", "x;y", "https://t.co/abc", "<DOC>",
+    "&amp;", "</TEXT>", "DOCNO", "...",
+]
+SPACES = [" ", " ", " ", "  ", "\t", "\u00a0", " \u200b", "\u2009", "\u200f ", "\u3000"]
+BLANKS = ["", "", "   ", "\u00a0", "\u00a0\u00a0", "\t", " \u00a0 ", "\u200b"]
+LINE_ENDS = ["\n", "\n", "\n", "\r\n", "\r", "\u2028", "\u2029", "\u0085"]
+DATES = [
+    "12th, November 2023 GMT", "25th, January 2024 GMT", "٠٧ نوفمبر", "7 نوفمبر",
+    "7 نوفمبر/تشرين الثاني 2024", "7 نوفمبر/آذار 2024", "2023-11-12", "12/11/2023",
+    "11/17/2024", "Wed, 28 Feb 2018 17:23:19 +0400", "31 فبراير 2023", "29 February 2023",
+    "0000-00-00", "99999-01-01", "1st, Smarch 2023", "", "الخميس", "2023", "١٢ ١١ ٢٠٢٣",
+]
+
+any_char = st.characters(codec="utf-8", exclude_categories=("Cs",))
+word = st.one_of(
+    st.sampled_from(ARABIC_WORDS),
+    st.sampled_from(LATIN_WORDS),
+    st.text(alphabet=any_char, min_size=1, max_size=6),
+    st.text(alphabet=st.characters(min_codepoint=0x0600, max_codepoint=0x06FF), min_size=1,
+            max_size=8),
+)
+
+
+@st.composite
+def words(draw: st.DrawFn, min_size: int = 1, max_size: int = 12) -> str:
+    items = draw(st.lists(word, min_size=min_size, max_size=max_size))
+    out = ""
+    for item in items:
+        out += item + draw(st.sampled_from(SPACES))
+    return out
+
+
+@st.composite
+def date_text(draw: st.DrawFn) -> str:
+    return draw(st.one_of(
+        st.sampled_from(DATES),
+        st.builds("{} {} {}".format, st.integers(0, 40), st.sampled_from(
+            ["نوفمبر", "November", "كانون الثاني", "يناير", "Feb", "شباط"]),
+            st.integers(0, 99999)),
+        st.builds("{}-{:02d}-{:02d}".format, st.integers(0, 99999), st.integers(0, 99),
+                  st.integers(0, 99)),
+        words(max_size=4),
+    ))
+
+
+@st.composite
+def label_line(draw: st.DrawFn) -> str:
+    kind = draw(st.sampled_from([
+        "source", "tags", "photo", "read-also", "read-also-inline", "read-more", "date",
+        "tweet", "switcher", "site", "follow", "byline",
+    ]))
+    sep = draw(st.sampled_from([": ", ":", " : ", ":\u00a0", ": \t"]))
+    text = draw(words(min_size=0, max_size=6))
+    if kind == "source":
+        return "المصدر" + sep + text
+    if kind == "tags":
+        return "كلمات دلالية" + sep + text
+    if kind == "photo":
+        return "الصورة" + sep + text
+    if kind == "read-also":
+        return draw(st.sampled_from(["إقرأ أيضاً", "اقرأ أيضا", "إقرأ ايضاً", "اقرأ أيضًا"])) + sep
+    if kind == "read-also-inline":
+        return draw(st.sampled_from(["إقرأ أيضاً", "اقرأ أيضا"])) + sep + text
+    if kind == "read-more":
+        return draw(st.sampled_from(["إقرأ المزيد", "اقرأ المزيد", "إقرأ مزيد"])) + text
+    if kind == "date":
+        return "تاريخ النشر" + sep + draw(date_text())
+    if kind == "tweet":
+        return (text + " https://t.co/" + draw(st.sampled_from(["abc", "X1"])) + " — "
+                + draw(st.sampled_from(["24.ae", "RT", "أحمد", ""])) + " (@"
+                + draw(st.sampled_from(["h", "20fourMedia", "x" * 31])) + ") "
+                + draw(st.sampled_from(["November 1, 2023", "May 40, 2023", "June 3, 99999"])))
+    if kind == "switcher":
+        return draw(st.sampled_from(["Ru En", "Ru | En | Ar", "Ру En"]))
+    if kind == "site":
+        return 'مجموعة الرؤية الإستراتيجية "روسيا - العالم الإسلامي"'
+    if kind == "follow":
+        return "تابعونا على " + text
+    return text + " - " + draw(st.sampled_from(["متابعة", "خاص", "وكالات", "تقارير"]))
+
+
+@st.composite
+def aggregator_text(draw: st.DrawFn) -> str:
+    """A text resembling the aggregator layout, damaged in every way the grammar knows."""
+    lines = [draw(words(max_size=10))]
+    if draw(st.booleans()):
+        lines.append("تاريخ النشر: " + draw(date_text()))
+    body = st.one_of(
+        words(max_size=20).map(lambda s: s + "."),
+        words(max_size=20),
+        label_line(),
+        st.sampled_from(BLANKS),
+    )
+    lines += draw(st.lists(body, max_size=25))
+    out = ""
+    for line in lines:
+        out += line + draw(st.sampled_from(LINE_ENDS))
+    return out if draw(st.booleans()) else out.rstrip("\n")
+
+
+@st.composite
+def tagged_text(draw: st.DrawFn) -> str:
+    """TREC-style dumps: tags in any case and order, attributes, entities, damaged markup."""
+    docs = []
+    for _ in range(draw(st.integers(1, 4))):
+        parts = []
+        for tag in draw(st.lists(st.sampled_from(
+                ["DOCNO", "URL", "SRC", "CAT", "TITLE", "HEADLINE", "TIME", "DATE", "AUTHOR",
+                 "ABSTRACT", "TEXT", "BODY", "P", "UNKNOWN"]), max_size=8)):
+            name = draw(st.sampled_from([tag, tag.lower(), tag.title()]))
+            value = draw(st.one_of(words(max_size=8), date_text(),
+                                   st.sampled_from(["", "&amp;", "&#1575;", "&bogus;", "<P>x</P>",
+                                                    "\n<P>أ</P>\n<P>ب</P>\n", "../../evil"])))
+            close = draw(st.sampled_from([f"</{name}>", f"</{name}>", f"</{name} >", ""]))
+            attrs = draw(st.sampled_from(["", ' id="7"', " x=y"]))
+            parts.append(f"<{name}{attrs}>{value}{close}")
+        open_doc = draw(st.sampled_from(["<DOC>", "<doc>", '<DOC id="d1">', "<DOC type=story>"]))
+        close_doc = draw(st.sampled_from(["</DOC>", "</DOC>", "</doc>", ""]))
+        docs.append(open_doc + "\n" + "\n".join(parts) + "\n" + close_doc)
+    return draw(st.sampled_from(LINE_ENDS)).join(docs)
+
+
+def encodings(text: str) -> st.SearchStrategy[bytes]:
+    """The bytes of ``text`` in every encoding the tool reads, possibly cut anywhere."""
+    options = [
+        text.encode("utf-8"),
+        codecs.BOM_UTF8 + text.encode("utf-8"),
+        text.encode("utf-16"),
+        codecs.BOM_UTF16_BE + text.encode("utf-16-be"),
+    ]
+    try:
+        options.append(text.encode("cp1256"))
+    except UnicodeEncodeError:
+        pass
+    return st.sampled_from(options).flatmap(
+        lambda data: st.one_of(
+            st.just(data),
+            st.integers(0, max(len(data), 0)).map(lambda n: data[:n]),
+        )
+    )
+
+
+aggregator_bytes = aggregator_text().flatmap(encodings)
+tagged_bytes = tagged_text().flatmap(encodings)
+
+
+# --- checks shared by the properties ----------------------------------------------------------
+
+
+def check_result(result: FileResult) -> None:
+    """Problems are the tool's own kinds; every record has the documented keys and validates."""
+    assert isinstance(result, FileResult)
+    for problem in result.problems:
+        assert problem.stage in STAGES, problem
+        assert isinstance(problem.reason, str) and problem.reason
+        assert "\n" not in problem.message(), problem
+    for record in result.records:
+        assert tuple(record) == RECORD_KEYS
+        errors = [f"{'.'.join(map(str, e.absolute_path))}: {e.message}"
+                  for e in VALIDATOR.iter_errors(record)]
+        assert errors == [], errors
+        check_normalised(record)
+
+
+def check_normalised(record: dict) -> None:
+    """Normalising a record's fields again changes nothing."""
+    for key in ("title", "outlet", "site", "author", "category", "summary", "photo_credit",
+                "doc_id", "url", "date_raw", "tags_raw"):
+        value = record[key]
+        if value is not None:
+            assert clean_line(value) == value, (key, value)
+    assert stored_form(record["body"]) == record["body"]
+    for paragraph in record["body"].split("\n\n") if record["body"] else []:
+        assert paragraph and clean_line(paragraph) == paragraph
+    for key in ("sources", "tags", "related", "warnings"):
+        for value in record[key]:
+            assert clean_line(value) == value, (key, value)
+    for item in record["read_also"]:
+        assert clean_line(item["title"]) == item["title"]
+        assert stored_form(item["body"]) == item["body"]
+    for embed in record["embeds"]:
+        assert clean_line(embed["text"]) == embed["text"]
+
+
+def parse_or_ingest_error(text: str, layout: str | None = None) -> None:
+    try:
+        raws = parse_text(text, LAYOUTS, layout)
+    except IngestError as exc:
+        assert exc.reason and "\n" not in exc.reason
+        return
+    assert isinstance(raws, list) and raws
+
+
+# --- nothing crashes --------------------------------------------------------------------------
+
+
+@given(st.one_of(
+    st.binary(max_size=3000),
+    st.binary(max_size=3000).map(lambda b: codecs.BOM_UTF8 + b),
+    st.binary(max_size=3000).map(lambda b: codecs.BOM_UTF16_LE + b),
+    st.binary(max_size=3000).map(lambda b: codecs.BOM_UTF16_BE + b),
+))
+def test_any_bytes_give_a_result_never_an_exception(data: bytes) -> None:
+    check_result(process(Source("x.txt", data=data), CTX))
+
+
+@GRAMMAR
+@given(aggregator_bytes)
+@example("عنوان\r\nتاريخ النشر:\r\n\u00a0\r\nنص.\r\nكلمات دلالية:\r\n".encode())
+@example(b"\xd8\xb9\xd9\x86\n\xd8\xaa\xd8\xa7\xd8\xb1\xd9\x8a\xd8\xae \xd8\xa7\xd9\x84\xd9\x86"
+         b"\xd8\xb4\xd8\xb1: 1\n\xd9")
+def test_aggregator_like_input_gives_valid_records_or_named_problems(data: bytes) -> None:
+    check_result(process(Source("x.txt", data=data), CTX))
+
+
+@GRAMMAR
+@given(tagged_bytes)
+def test_tagged_input_gives_valid_records_or_named_problems(data: bytes) -> None:
+    check_result(process(Source("x.txt", data=data), CTX))
+
+
+@GRAMMAR
+@given(st.one_of(aggregator_text(), tagged_text()), st.sampled_from(sorted(FORCED)))
+def test_forced_layout_on_any_text_gives_a_result(text: str, layout: str) -> None:
+    check_result(process(Source("x.txt", data=text.encode("utf-8")), FORCED[layout]))
+
+
+@GRAMMAR
+@given(st.one_of(st.text(alphabet=any_char, max_size=400), aggregator_text(), tagged_text()),
+       st.sampled_from([None, *sorted(FORCED)]))
+def test_parse_text_returns_articles_or_raises_ingest_error(text: str, layout: str | None) -> None:
+    parse_or_ingest_error(text, layout)
+
+
+# --- decoding --------------------------------------------------------------------------------
+
+
+@given(st.text(alphabet=any_char, max_size=200))
+def test_decode_reads_back_utf8_and_utf16(text: str) -> None:
+    assert decode(text.encode("utf-16")) == (text, [])
+    assert decode(codecs.BOM_UTF16_BE + text.encode("utf-16-be")) == (text, [])
+    if "\x00" not in text:
+        assert decode(codecs.BOM_UTF8 + text.encode("utf-8")) == (text, [])
+        if not text.startswith("\ufeff"):
+            assert decode(text.encode("utf-8")) == (text, [])
+
+
+def _in_cp1256(c: str) -> bool:
+    try:
+        c.encode("cp1256")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+CP1256_CHARS = [chr(c) for c in range(0x0600, 0x0700) if _in_cp1256(chr(c))]
+
+
+@given(st.text(alphabet=st.sampled_from(CP1256_CHARS + list(" .,:0123456789abcXYZ\n\u00a0")),
+               max_size=200))
+@example("abc آ")  # ASCII then one high byte: Windows-1256, not UTF-8 cut short
+def test_decode_reads_cp1256_with_a_warning(text: str) -> None:
+    data = text.encode("cp1256")
+    as_cp1256 = (text, ["encoding: not UTF-8; read as cp1256 (Windows Arabic)"])
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and not data[: exc.start].isascii():
+            # valid UTF-8 up to a lead byte at the end: as likely UTF-8 cut short
+            cut = (data[: exc.start].decode("utf-8"), [
+                "encoding: text cut off inside its last character; the partial character "
+                "dropped"])
+            assert decode(data) in (as_cp1256, cut)
+        else:
+            assert decode(data) == as_cp1256
+    else:
+        assert decode(data) == (data.decode("utf-8"), [])
+
+
+@given(st.binary(max_size=400))
+def test_decode_gives_text_or_a_decode_error(data: bytes) -> None:
+    try:
+        text, notes = decode(data)
+    except DecodeError as exc:
+        assert exc.reason
+        return
+    assert isinstance(text, str) and all(isinstance(n, str) for n in notes)
+
+
+# --- normalisation is idempotent --------------------------------------------------------------
+
+#: Characters the normaliser treats specially, mixed into arbitrary text.
+SPECIAL = (
+    "\t\u000b\u000c\u00a0\u1680\u2000\u2007\u200a\u202f\u205f\u3000"  # spaces
+    "\u200b\u2060\ufeff\u00ad\u200e\u200f\u061c\u202a\u202e\u2066\u2069"  # invisible
+    "\u200c\u200d\u0640\u06a9\u06cc\u0649\u0629\u0622\u0623\u0625\u0671"  # Arabic specials
+    "\u064b\u064e\u0650\u0651\u0652\u0670\u06d6\u0610"  # marks
+    "\ufb50\ufb8e\ufbfc\ufdf2\ufdfa\ufe70\ufe8f\ufefb\ufefc"  # presentation forms
+    "\u0660\u0669\u06f0\u06f9"  # digits
+    "\r\n\u2028\u2029\u0085 "  # line ends, space
+    "\u0130\u0390\u00df\u1e9e\ufb05\u0345\u2126\u212a"  # case folding and NFKC corners
+)
+mixed_text = st.text(alphabet=st.one_of(st.sampled_from(SPECIAL), any_char,
+                                        st.characters(min_codepoint=0x0600,
+                                                      max_codepoint=0x06FF)),
+                     max_size=60)
+
+
+@given(mixed_text)
+def test_clean_line_is_idempotent(s: str) -> None:
+    once = clean_line(s)
+    assert clean_line(once) == once
+
+
+@given(mixed_text)
+def test_stored_form_is_idempotent(s: str) -> None:
+    once = stored_form(s)
+    assert stored_form(once) == once
+
+
+@given(mixed_text)
+def test_match_key_is_idempotent(s: str) -> None:
+    once = match_key(s)
+    assert match_key(once) == once
+
+
+# --- round trips ------------------------------------------------------------------------------
+
+TRICKY = [
+    "=SUM(A1:A9)", "-2+3", "+1", "@cmd", "'quoted", "''", "'", "\"quoted\"", 'a "b" c',
+    "a,b,c", "سطر\nسطر", "x\r\ny", "=\"=\"", "\t=tab", "عنوان، مع فاصلة", "؛=؛", " ", "",
+    "\\u0627", "null", "[]", "{}", "0123", "1e3",
+]
+tricky_text = st.one_of(st.sampled_from(TRICKY), st.text(alphabet=any_char, max_size=30),
+                        st.builds("{}{}".format, st.sampled_from(["=", "-", "+", "@", "'", '"']),
+                                  st.text(alphabet=any_char, max_size=20)))
+
+
+def round_trip(records: list[dict], fmt: str) -> list[dict]:
+    stream = io.StringIO(newline="")
+    writer = make_writer(fmt, stream)
+    for record in records:
+        writer.write(record)
+    writer.close()
+    return read_records(stream.getvalue(), fmt)
+
+
+@st.composite
+def records(draw: st.DrawFn) -> list[dict]:
+    """Records made by the tool from generated inputs, with tricky strings put in."""
+    data = draw(st.one_of(aggregator_text(), tagged_text())).encode("utf-8")
+    out = process(Source("x.txt", data=data), CTX).records
+    for record in out:
+        if draw(st.booleans()):
+            record["title"] = draw(tricky_text) or "x"
+        if draw(st.booleans()):
+            record["body"] = draw(tricky_text)
+        for key in ("outlet", "author", "summary", "url", "date_raw", "tags_raw"):
+            if draw(st.integers(0, 3)) == 0:
+                record[key] = draw(st.one_of(st.none(), tricky_text))
+        if draw(st.booleans()):
+            record["tags"] = draw(st.lists(tricky_text.filter(bool), max_size=3))
+    return out
+
+
+def same_after_csv(got: list[dict], want: list[dict]) -> bool:
+    """Equal, except that an empty string in a nullable key may come back as null: the known
+    bug pinned by test_record_with_an_empty_label_survives_every_format, tolerated here so that
+    this property keeps looking for other ones."""
+    if len(got) != len(want):
+        return False
+    for g, w in zip(got, want, strict=True):
+        if g.keys() != w.keys():
+            return False
+        for key, value in w.items():
+            if g[key] != value and not (key in NULLABLE_KEYS and value == "" and g[key] is None):
+                return False
+    return True
+
+
+@GRAMMAR
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+@given(records())
+def test_records_survive_every_format_unchanged(fmt: str, recs: list[dict]) -> None:
+    back = round_trip(recs, fmt)
+    if fmt == "csv":
+        assert same_after_csv(back, recs), (back, recs)
+    else:
+        assert back == recs
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_record_with_an_empty_label_survives_every_format(fmt: str) -> None:
+    """BUG (normalise.py or export.py): ``تاريخ النشر:`` / ``كلمات دلالية:`` with nothing after
+    them give ``date_raw: ""`` / ``tags_raw: ""``; CSV writes both as an empty cell and reads
+    them back as null. (Found by test_records_survive_every_format_unchanged.)"""
+    text = "عنوان الخبر\nتاريخ النشر:\nنص الخبر.\nكلمات دلالية:\n"
+    (record,) = process(Source("x.txt", data=text.encode()), CTX).records
+    assert round_trip([record], fmt) == [record]
+
+
+def test_titles_that_look_like_formulas_survive_every_format() -> None:
+    data = "عنوان\nتاريخ النشر: 12th, November 2023 GMT\nنص.\n".encode()
+    (record,) = process(Source("x.txt", data=data), CTX).records
+    recs = [dict(record, title=t or "x", body=t) for t in TRICKY]
+    for fmt in ("jsonl", "json", "csv"):
+        assert round_trip(recs, fmt) == recs, fmt
+    assert json.loads(json.dumps(recs, ensure_ascii=False)) == recs
