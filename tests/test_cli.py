@@ -133,3 +133,36 @@ def test_worker_encoded_output_equals_whole_record_output(tmp_path: Path, fmt: s
     encoded = invoke([str(SEEDS), "-f", fmt, "-j", "2"]).stdout
     whole = invoke([str(SEEDS), "-f", fmt, "-j", "1", "--stats", str(tmp_path / "s.json")]).stdout
     assert encoded == whole and len(encoded) > 1000
+
+
+def test_progress_bar_counts_files_of_total(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from news_ingest import cli
+    from news_ingest.pipeline import FileResult
+    from news_ingest.sources import count_inputs
+
+    monkeypatch.setattr(cli, "PROGRESS_AFTER_SECONDS", -1.0)
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=100)
+    total = count_inputs([str(SEEDS)])
+    assert total == 5
+    results = [FileResult(f"f{i}", records=[{"warnings": []}]) for i in range(total)]
+    out = list(cli._with_progress(iter(results), total, console))
+    assert out == results  # the bar passes every result on, in order
+    assert "ingesting" in screen.getvalue() and "5/5" in screen.getvalue()
+
+
+def test_count_inputs_lists_archives(tmp_path: Path) -> None:
+    import tarfile
+
+    from news_ingest.sources import count_inputs, iter_sources
+
+    archive = tmp_path / "dump.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        for path in SEED_FILES:
+            tf.add(path, arcname=f"d/{path.name}")
+    (tmp_path / "x.txt").write_text("x", encoding="utf-8")
+    assert count_inputs([str(tmp_path)]) == 6 == len(list(iter_sources([str(tmp_path)])))

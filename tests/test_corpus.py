@@ -441,7 +441,7 @@ def test_stats_count_the_seeds() -> None:
     assert data["missing"]["author"] == 1.0
     assert data["missing"]["title"] == 0.0
     assert data["missing"]["read_also"] == 0.2
-    assert set(data["missing"]) == set(RECORD_KEYS) - {"id", "source_file", "layout"}
+    assert set(data["missing"]) == set(RECORD_KEYS) - {"id", "source_file", "layout", "warnings"}
     assert set(MISSING_KEYS) == set(data["missing"])
     assert data["duplicates"] == {"groups": [], "records_in_groups": 0, "dropped": 0}
     assert data["problems"] == {}

@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,7 +46,15 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise _Interrupted()
 
 
-def _with_progress(results: Iterator[FileResult]) -> Iterator[FileResult]:
+#: A run shorter than this shows no progress bar.
+PROGRESS_AFTER_SECONDS = 0.5
+
+
+def _with_progress(
+    results: Iterator[FileResult], total: int | None, console: Any = None
+) -> Iterator[FileResult]:
+    """A rich progress bar on stderr once a run lasts more than a moment: files done of total,
+    articles per second, time left. It is removed when the run ends (the summary follows)."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -55,19 +64,27 @@ def _with_progress(results: Iterator[FileResult]) -> Iterator[FileResult]:
         TimeRemainingColumn,
     )
 
-    console = Console(stderr=True)
-    columns = (TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]} articles/s"), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("ingest", total=None, rate="-")
-        records = 0
+    started = time.monotonic()
+    done = records = 0
+    progress = task = None
+    try:
         for result in results:
+            done += 1
             records += len(result.records)
-            done = progress.tasks[0]
-            elapsed = done.elapsed or 0.0
-            rate = f"{records / elapsed:,.0f}" if elapsed > 0.5 else "-"
-            progress.update(task, advance=1, rate=rate)
+            elapsed = time.monotonic() - started
+            if progress is None and elapsed > PROGRESS_AFTER_SECONDS:
+                progress = Progress(
+                    TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[rate]} articles/s"), TimeRemainingColumn(),
+                    console=console or Console(stderr=True), transient=True)
+                progress.start()
+                task = progress.add_task("ingest", total=total, completed=done - 1, rate="-")
+            if progress is not None and task is not None:
+                progress.update(task, advance=1, rate=f"{records / elapsed:,.0f}")
             yield result
+    finally:
+        if progress is not None:
+            progress.stop()
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

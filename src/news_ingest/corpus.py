@@ -545,9 +545,10 @@ class NearDuplicates:
 
 # --- statistics ---------------------------------------------------------------------------------
 
-#: Keys whose empty share ``Stats`` reports (all but those every record has by construction).
+#: Keys whose empty share ``Stats`` reports: every field of an article (not those every record
+#: has by construction, nor ``warnings``, which is best empty and is counted by kind instead).
 MISSING_KEYS: tuple[str, ...] = tuple(
-    k for k in RECORD_KEYS if k not in ("id", "source_file", "layout")
+    k for k in RECORD_KEYS if k not in ("id", "source_file", "layout", "warnings")
 )
 NONE = "(none)"
 

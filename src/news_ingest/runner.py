@@ -26,7 +26,7 @@ from .export import make_writer, read_jsonl
 from .layouts import LayoutSet
 from .parse import prepare_lines
 from .pipeline import Config, Context, FileResult, Problem, Report, iter_results, open_output
-from .sources import Source, SourceProblem, decode, iter_sources
+from .sources import Source, SourceProblem, count_inputs, decode, iter_sources
 from .tags import TagLexicon
 
 Item = Source | SourceProblem
@@ -208,11 +208,12 @@ def execute(
     opts: RunOptions,
     *,
     on_problem: Callable[[Problem], None] = lambda problem: None,
-    wrap: Callable[[Iterator[FileResult]], Iterator[FileResult]] | None = None,
+    wrap: Callable[[Iterator[FileResult], int | None], Iterator[FileResult]] | None = None,
     at: str | None = None,
 ) -> RunOutcome:
-    """Run the job. ``wrap`` may wrap the stream of results (a progress bar); ``at`` is the
-    ingestion time stored in the state (default: now, UTC)."""
+    """Run the job. ``wrap`` may wrap the stream of results (a progress bar); it is given the
+    number of inputs, counted first (None with a state, which skips unchanged inputs). ``at`` is
+    the ingestion time stored in the state (default: now, UTC)."""
     check_options(opts)
     layouts = Context(opts.config).layouts  # configuration errors surface before any input
     config, lexicon_note = prepare_lexicon(opts, layouts)
@@ -237,7 +238,8 @@ def execute(
             items = _unseen(items, known, opts.full, pending, unchanged, config.max_bytes)
         results = _results(opts, config, items)
         if wrap is not None:
-            results = wrap(results)
+            # With --state, unchanged inputs give no result: no total to count towards.
+            results = wrap(results, count_inputs(opts.inputs) if store is None else None)
         near = NearDuplicates(opts.near_dupes) if opts.near_dupes is not None else None
         first_of: dict[str, str] = {}
 

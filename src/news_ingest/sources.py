@@ -83,7 +83,9 @@ def _wanted(name: str) -> bool:
     return lower.endswith(TEXT_SUFFIXES) or lower.endswith(tuple(s + ".gz" for s in TEXT_SUFFIXES))
 
 
-def _walk(top: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Source | SourceProblem]:
+def _walk(
+    top: str, max_bytes: int = DEFAULT_MAX_BYTES, open_archives: bool = True
+) -> Iterator[Source | SourceProblem]:
     """Files below ``top`` in sorted order, following links but never around a loop.
 
     A link back to a folder above it (a loop) is a problem named by the link's path. A folder
@@ -123,8 +125,10 @@ def _walk(top: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Source | Sou
             if stat.S_ISDIR(mode):
                 yield from visit(path, above | {key})
             elif stat.S_ISREG(mode):
-                if is_archive(name):
+                if is_archive(name) and open_archives:
                     yield from iter_archive(path, max_bytes)
+                elif is_archive(name):
+                    yield Source(path, path=path)
                 elif _wanted(name):
                     yield Source(path, path=path)
 
@@ -188,6 +192,32 @@ def iter_sources(
                 yield SourceProblem(item, "broken symbolic link")
         else:
             yield SourceProblem(item, "no such file or folder")
+
+
+def count_inputs(inputs: list[str]) -> int:
+    """How many items ``iter_sources`` will yield, for a progress bar: folders are walked by
+    name (nothing is read) and archives are listed (a compressed tar is decompressed once)."""
+    total = 0
+    for item in inputs:
+        if os.path.isdir(item):
+            for found in _walk(item, open_archives=False):
+                total += _count_archive(found.name) if is_archive(found.name) else 1
+        elif item != "-" and is_archive(item) and os.path.isfile(item):
+            total += _count_archive(item)
+        else:
+            total += 1
+    return total
+
+
+def _count_archive(path: str) -> int:
+    try:
+        if path.lower().endswith(".zip"):
+            with zipfile.ZipFile(path) as zf:
+                return sum(1 for i in zf.infolist() if not i.is_dir() and _wanted(i.filename))
+        with tarfile.open(path, mode="r:*") as tf:
+            return sum(1 for m in tf if m.isfile() and _wanted(m.name))
+    except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile):
+        return 1  # iter_archive will report it as one problem
 
 
 # --- decoding ---------------------------------------------------------------------------------
