@@ -166,3 +166,22 @@ def test_count_inputs_lists_archives(tmp_path: Path) -> None:
             tf.add(path, arcname=f"d/{path.name}")
     (tmp_path / "x.txt").write_text("x", encoding="utf-8")
     assert count_inputs([str(tmp_path)]) == 6 == len(list(iter_sources([str(tmp_path)])))
+
+
+def test_gzipped_members_of_archives_and_upper_case_names(tmp_path: Path) -> None:
+    import gzip
+    import tarfile
+
+    seed = SEED_FILES[0]
+    (tmp_path / "a.TXT.GZ").write_bytes(gzip.compress(seed.read_bytes()))
+    member = tmp_path / "m.txt.gz"
+    member.write_bytes(gzip.compress(seed.read_bytes()))
+    with tarfile.open(tmp_path / "dump.tar", "w") as tf:
+        tf.add(member, arcname="inner/m.txt.gz")
+    member.unlink()
+    result = invoke([str(tmp_path), "-j", "1"])
+    assert result.exit_code == 0, result.stderr
+    names = [json.loads(line)["source_file"] for line in result.stdout.splitlines()]
+    assert names == [str(tmp_path / "a.TXT.GZ"), f"{tmp_path / 'dump.tar'}!inner/m.txt.gz"]
+    titles = {json.loads(line)["title"] for line in result.stdout.splitlines()}
+    assert len(titles) == 1

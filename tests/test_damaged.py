@@ -532,7 +532,8 @@ def test_max_bytes_refuses_larger_files(tmp_path: Path) -> None:
     big = write(tmp_path / "b_seed.txt", SEED["000"].read_bytes())
     res = run(tmp_path, "--max-bytes", "1000")
     assert res.exit_code == 1
-    assert res.errors == [f"error: {big}: larger than --max-bytes (1,000 bytes)"]
+    size = big.stat().st_size
+    assert res.errors == [f"error: {big}: larger than --max-bytes ({size:,} > 1,000 bytes)"]
     assert res.sources() == [str(small)]
     assert res.summary == summary(2, 1, 0, 1, 1)
 
@@ -544,7 +545,8 @@ def test_max_bytes_default_is_64_mib(tmp_path: Path) -> None:
         fh.truncate(64 * 1024 * 1024 + 1)  # sparse: no disk used
     res = run(tmp_path)
     assert res.exit_code == 1
-    assert res.errors == [f"error: {huge}: larger than --max-bytes (67,108,864 bytes)"]
+    assert res.errors == [
+        f"error: {huge}: larger than --max-bytes (67,108,865 > 67,108,864 bytes)"]
     assert res.sources() == [str(good)]
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import os
 import stat
 import sys
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -35,17 +37,29 @@ class Source:
     data: bytes | None = None
 
     def read(self, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-        if self.data is not None:
-            if len(self.data) > max_bytes:
-                raise SourceError(_too_large(len(self.data), max_bytes))
-            return self.data
-        assert self.path is not None
+        """The input's bytes, gunzipped when its name ends in ``.gz`` (a file, or a member of
+        an archive); more than ``max_bytes`` is a ``SourceError``."""
+        gzipped = self.name.lower().endswith(".gz")
         try:
+            if self.data is not None:
+                if gzipped:
+                    return _read_limited(gzip.GzipFile(fileobj=io.BytesIO(self.data)), max_bytes)
+                if len(self.data) > max_bytes:
+                    raise SourceError(_too_large(len(self.data), max_bytes))
+                return self.data
+            assert self.path is not None
             with open(self.path, "rb") as fh:
-                if self.path.endswith(".gz"):
+                if gzipped:
                     return _read_limited(gzip.GzipFile(fileobj=fh), max_bytes)
-                return _read_limited(fh, max_bytes)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+                size = os.fstat(fh.fileno()).st_size
+                if size > max_bytes:
+                    raise SourceError(_too_large(size, max_bytes))
+                # A plain read: read(max_bytes + 1) would allocate the whole limit every time.
+                data = fh.read()
+                if len(data) > max_bytes:  # grew while we read it
+                    raise SourceError(_too_large(len(data), max_bytes))
+                return data
+        except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise SourceError(f"cannot read: {_os_reason(exc)}") from None
 
 
@@ -62,6 +76,7 @@ def _too_large(size: int, limit: int) -> str:
 
 
 def _read_limited(fh, max_bytes: int) -> bytes:  # type: ignore[no-untyped-def]
+    """At most ``max_bytes`` of a stream whose size is not known (a gzip stream)."""
     data = fh.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise SourceError(f"larger than --max-bytes ({max_bytes:,} bytes)")
