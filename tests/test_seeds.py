@@ -139,3 +139,13 @@ def test_every_non_empty_line_is_accounted_for(num: str) -> None:
         words = [w.replace("ـ", "").replace("\u06cc", "ي") for w in line.split()]
         missing = [w for w in words if w not in flat and not LABEL.match(w)]
         assert missing == [], f"line {number} ({roles}) lost words: {missing}"
+
+
+def test_page_cut_before_its_last_full_stop_keeps_the_text_in_its_item() -> None:
+    text = SEED["000"].read_text(encoding="utf-8")[:-40]  # cut inside the last paragraph
+    result = process(Source("cut.txt", data=text.encode()), Context(Config()))
+    (rec,) = result.records
+    (item,) = rec["read_also"]
+    assert item["body"].endswith("والتي اندلعت في فبراير 2022 وتسببت")
+    assert rec["warnings"] == ["read_also: line 20 has no text after it; kept as the last "
+                               "paragraph of the item before (page cut off?)"]

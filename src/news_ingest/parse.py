@@ -256,6 +256,16 @@ class _LinesParser:
                     continue
             item.paragraphs.append(line)
             self.use(i, "read_also.body")
+        # A 'headline' with no text after it, at the end of the page, was most likely the last
+        # paragraph of the item before, cut off before its full stop: it goes back there.
+        if len(raw.read_also) > 1 and not raw.read_also[-1].paragraphs \
+                and raw.read_also[-1].byline is None:
+            last = raw.read_also.pop()
+            raw.read_also[-1].paragraphs.append(last.title)
+            use = next(u for u in reversed(raw.lines) if u.role == "read_also.title")
+            use.role = "read_also.body"
+            raw.notes.append(f"read_also: line {use.line} has no text after it; kept as the "
+                             "last paragraph of the item before (page cut off?)")
 
 
 # --- the 'tagged' engine ---------------------------------------------------------------------
