@@ -439,3 +439,14 @@ def test_property_never_raises(raw: str, evidence: list[str], corpus: list[str])
     result = split_tags(raw, evidence, lexicon)
     assert all(t and t == clean_line(t) and match_key(t) for t in result)
     assert len({match_key(t) for t in result}) == len(result)
+
+
+def test_article_evidence_outranks_a_lexicon_phrase_that_glues_two_tags() -> None:
+    """A corpus that always copies two tags side by side teaches the lexicon a glued phrase;
+    an article that writes the two apart still gets them apart."""
+    lexicon = TagLexicon({"دميتري بيسكوف وسائل الاعلام": 9})
+    evidence = ["قال دميتري بيسكوف اليوم", "الأمر ليس في وسائل الإعلام."]
+    assert split_tags("دميتري بيسكوف وسائل الاعلام", evidence, lexicon) == [
+        "دميتري بيسكوف", "وسائل الاعلام"]
+    assert split_tags("دميتري بيسكوف وسائل الاعلام", [], lexicon) == [
+        "دميتري بيسكوف وسائل الاعلام"]  # no evidence: the lexicon is all there is
