@@ -42,7 +42,7 @@ _PRESENTATION_FORMS = re.compile(r"[\ufb50-\ufdfb\ufdfe\ufdff\ufe70-\ufefe]")
 # Farsi yeh at a word's end is alef maksura in Arabic spelling, elsewhere yeh.
 _FARSI_YEH_FINAL = re.compile(r"\u06cc(?![\u0621-\u064a\u066e-\u06d3\u06fa-\u06ff])")
 _NEEDS_WORK = re.compile(
-    "[" + SPACE_CHARS + INVISIBLE_CHARS + TATWEEL + r"\u06a9\u06cc\ufb50-\ufdff\ufe70-\ufefe]| {2}"
+    "[" + SPACE_CHARS + INVISIBLE_CHARS + TATWEEL + r"\u06a9\u06cc\ufb50-\ufdff\ufe70-\ufefe]"
 )
 
 
@@ -50,41 +50,14 @@ def _expand_presentation_form(m: re.Match[str]) -> str:
     return unicodedata.normalize("NFKC", m.group(0))
 
 
-def clean_line(line: str) -> str:
-    """Stored form of one line (no line breaks inside): spaces folded, ends stripped.
-
-    ``'  آسیا\u00a0الوسطى '`` -> ``'آسيا الوسطى'`` (Farsi yeh -> Arabic yeh, NBSP -> space).
-    """
-    if not line.isascii():
-        if _NEEDS_WORK.search(line):
-            line = _FARSI_YEH_FINAL.sub("\u0649", line)
-            line = line.replace("\u06cc", "\u064a").translate(_SPACE_TABLE)
-            line = _PRESENTATION_FORMS.sub(_expand_presentation_form, line)
-        line = unicodedata.normalize("NFC", line)
-    elif "\t" in line or "\x0b" in line or "\x0c" in line:
-        line = line.translate(_SPACE_TABLE)
-    if "  " in line:
-        line = _RUN_OF_SPACES.sub(" ", line)
-    return line.strip()
-
-
-_NEEDS_WORK_CHARS = re.compile(
-    "[" + SPACE_CHARS + INVISIBLE_CHARS + TATWEEL + r"\u06a9\u06cc\ufb50-\ufdff\ufe70-\ufefe]"
-)
 _SPACE_STR_TABLE = {chr(cp): (value or "") for cp, value in _SPACE_TABLE.items()}
 _OTHER_LINE_ENDS = ("\r", "\u2028", "\u2029", "\u0085")
 
 
-def clean_lines(text: str) -> list[str]:
-    """Stored form of every line of a text: ``[clean_line(l) for l in split_lines(text)]``,
-    done on the whole text at once (one scan instead of one per line: the parser's hot path).
-
-    ``'a\u00a0\u00a0b\r\n\u00a0\r\nc '`` -> ``['a b', '', 'c']``.
-    """
-    if any(end in text for end in _OTHER_LINE_ENDS):
-        text = LINE_BREAKS.sub("\n", text)
+def _canonical(text: str) -> str:
+    """The stored-form steps that do not depend on lines: look-alikes, spaces, controls, NFC."""
     if not text.isascii():
-        if _NEEDS_WORK_CHARS.search(text):
+        if _NEEDS_WORK.search(text):
             text = _FARSI_YEH_FINAL.sub("\u0649", text).replace("\u06cc", "\u064a")
             for char, replacement in _SPACE_STR_TABLE.items():
                 if char in text:
@@ -95,7 +68,26 @@ def clean_lines(text: str) -> list[str]:
         text = text.translate(_SPACE_TABLE)
     if "  " in text:
         text = _RUN_OF_SPACES.sub(" ", text)
-    return [line.strip() for line in text.split("\n")]
+    return text
+
+
+def clean_line(line: str) -> str:
+    """Stored form of one line (no line breaks inside): spaces folded, ends stripped.
+
+    ``'  آسیا\u00a0الوسطى '`` -> ``'آسيا الوسطى'`` (Farsi yeh -> Arabic yeh, NBSP -> space).
+    """
+    return _canonical(line).strip()
+
+
+def clean_lines(text: str) -> list[str]:
+    """Stored form of every line of a text: ``[clean_line(l) for l in split_lines(text)]``,
+    done on the whole text at once (one scan instead of one per line: the parser's hot path).
+
+    ``'a\u00a0\u00a0b\r\n\u00a0\r\nc '`` -> ``['a b', '', 'c']``.
+    """
+    if any(end in text for end in _OTHER_LINE_ENDS):
+        text = LINE_BREAKS.sub("\n", text)
+    return [line.strip() for line in _canonical(text).split("\n")]
 
 
 def split_lines(text: str) -> list[str]:
