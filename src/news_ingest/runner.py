@@ -92,9 +92,11 @@ class RunOutcome:
 
 
 def tag_lines(items: Iterable[Item], layouts: LayoutSet, config: Config) -> Iterator[str]:
-    """Every keyword line of the inputs, found by the layouts' ``tags`` field patterns: the
-    cheap first pass that learns a lexicon (no parsing, no normalisation)."""
-    patterns = [regex for layout in layouts for name, regex, _ in layout.fields if name == "tags"]
+    """Every keyword line of the inputs, found by the layouts' ``tags`` field patterns (only the
+    forced layout's with ``--layout``): the cheap first pass that learns a lexicon (no
+    detection, no parsing, no normalisation)."""
+    chosen = [layouts.get(config.layout)] if config.layout else list(layouts)
+    patterns = [regex for layout in chosen for name, regex, _ in layout.fields if name == "tags"]
     for item in items:
         if isinstance(item, SourceProblem):
             continue
