@@ -13,6 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SEEDS = ROOT / "seeds"
 
+# Small test inputs still go through the worker pool when a test asks for -j 2 (in this process
+# and in the ingest subprocesses some tests start).
+os.environ["NEWS_INGEST_POOL_MIN_INPUTS"] = "0"
+
 # Tests never depend on the machine's zone or today's date.
 os.environ["TZ"] = "UTC"
 if hasattr(time, "tzset"):

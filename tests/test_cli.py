@@ -185,3 +185,18 @@ def test_gzipped_members_of_archives_and_upper_case_names(tmp_path: Path) -> Non
     assert names == [str(tmp_path / "a.TXT.GZ"), f"{tmp_path / 'dump.tar'}!inner/m.txt.gz"]
     titles = {json.loads(line)["title"] for line in result.stdout.splitlines()}
     assert len(titles) == 1
+
+
+def test_a_small_run_starts_no_worker_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    from news_ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "POOL_MIN_INPUTS", 500)
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a worker pool was started for 5 inputs")
+
+    monkeypatch.setattr(multiprocessing, "get_context", no_pool)
+    small = invoke([str(SEEDS), "-j", "2"])
+    assert small.exit_code == 0 and small.stdout.count("\n") == 5
