@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,38 @@ def test_a_small_run_starts_no_worker_processes(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(multiprocessing, "get_context", no_pool)
     small = invoke([str(SEEDS), "-j", "2"])
     assert small.exit_code == 0 and small.stdout.count("\n") == 5
+
+
+class _DyingSource:
+    """An input whose reading kills the worker process outright (as the OOM killer would)."""
+
+    name = "dying.txt"
+
+    def read(self, max_bytes: int = 0) -> bytes:
+        os._exit(3)
+
+
+def test_a_worker_that_dies_is_a_clear_error_and_no_worker_is_left() -> None:
+    import multiprocessing
+
+    from news_ingest.pipeline import Config, WorkerError, iter_results
+    from news_ingest.sources import Source
+
+    items = [Source(str(p), path=str(p)) for p in SEED_FILES * 20] + [_DyingSource()]
+    with pytest.raises(WorkerError, match=r"worker process \d of 2 died"):
+        list(iter_results(items, Config(), jobs=2, chunksize=4))
+    assert multiprocessing.active_children() == []
+
+
+def test_stopping_early_ends_the_workers() -> None:
+    import multiprocessing
+
+    from news_ingest.pipeline import Config, iter_results
+    from news_ingest.sources import Source
+
+    items = [Source(str(p), path=str(p)) for p in SEED_FILES * 40]
+    results = iter_results(items, Config(), jobs=2, chunksize=4)
+    assert next(results).name == str(SEED_FILES[0])
+    assert len(multiprocessing.active_children()) >= 2
+    results.close()
+    assert multiprocessing.active_children() == []

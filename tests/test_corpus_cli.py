@@ -242,3 +242,60 @@ def test_bad_state_file_is_a_configuration_error(tmp_path: Path) -> None:
     result = invoke([str(SEEDS), "--state", str(bad)])
     assert result.exit_code == 2
     assert str(bad) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_state_with_gzipped_inputs(tmp_path: Path) -> None:
+    import gzip
+
+    folder = tmp_path / "gz"
+    folder.mkdir()
+    (folder / "a.txt.gz").write_bytes(gzip.compress(SEED_FILES[0].read_bytes()))
+    state = str(tmp_path / "s.state")
+    first = invoke([str(folder), "--state", state, "--out", str(tmp_path / "1.jsonl")])
+    assert first.exit_code == 0, first.stderr
+    assert len(records(tmp_path / "1.jsonl")) == 1
+    second = invoke([str(folder), "--state", state, "--out", str(tmp_path / "2.jsonl")])
+    assert "state: 0 new, 0 changed, 1 unchanged, 0 vanished" in second.stderr
+
+
+def test_partly_failed_and_strict_warned_files_are_retried(tmp_path: Path) -> None:
+    folder = tmp_path / "d"
+    folder.mkdir()
+    doc = "<DOC>\n<DOCNO>{n}</DOCNO>\n<TITLE>t{n}</TITLE>\n<TEXT>\n{body}\n</TEXT>\n</DOC>\n"
+    (folder / "multi.txt").write_text(
+        doc.format(n=1, body="نص.") + doc.format(n=2, body=""), encoding="utf-8")
+    shutil.copy(SEED_FILES[4], folder / "warned.txt")  # its date's year is inferred: a warning
+    state = str(tmp_path / "s.state")
+    for run in (1, 2):
+        result = invoke([str(folder), "--state", state, "--strict",
+                         "--out", str(tmp_path / f"{run}.jsonl")])
+        assert result.exit_code == 1  # the gate keeps failing until the inputs are fixed
+        assert "state: 0 new, 0 changed, 0 unchanged, 0 vanished, 2 failed" in result.stderr
+
+
+def test_dedupe_with_state_drops_an_article_written_by_an_earlier_run(
+    tmp_path: Path, dump: Path
+) -> None:
+    state = str(tmp_path / "s.state")
+    invoke([str(dump), "--state", state, "--dedupe", "--out", str(tmp_path / "1.jsonl")])
+    changed = dump / SEED_FILES[0].name
+    changed.write_bytes(changed.read_bytes() + b"\n\n")  # new bytes, same article
+    (dump / "issue#7.txt").write_bytes(SEED_FILES[3].read_bytes())  # a '#' in a file name
+    second = invoke([str(dump), "--state", state, "--dedupe", "--out", str(tmp_path / "2.jsonl")])
+    assert "state: 1 new, 1 changed, 2 unchanged, 0 vanished" in second.stderr
+    assert "duplicates: 1 records repeat an earlier id, 1 dropped" in second.stderr
+    assert [r["source_file"] for r in records(tmp_path / "2.jsonl")] == [str(dump / "issue#7.txt")]
+
+
+def test_full_needs_state() -> None:
+    result = invoke([str(SEEDS), "--full"])
+    assert result.exit_code == 2 and "--full goes with --state" in result.stderr
+
+
+def test_bad_state_is_refused_before_the_lexicon_pass(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.state"
+    bad.write_text("not a database\n" * 100, encoding="utf-8")
+    lexicon = tmp_path / "lex.yaml"
+    result = invoke([str(SEEDS), "--state", str(bad), "--tag-lexicon", str(lexicon)])
+    assert result.exit_code == 2
+    assert not lexicon.exists()

@@ -217,7 +217,7 @@ def main(
         partition_size=partition_size, defuse_formulas=defuse_formulas,
         errors_path=errors_path, stats_path=stats_path, state_path=state_path, full=full,
         dedupe=dedupe, near_dupes=near_dupes, link_read_also=link_read_also,
-        lexicon_path=lexicon_path, collect_stats=interactive)
+        lexicon_path=lexicon_path, collect_stats=interactive, strict=strict)
     for path, hint in ((None if opts.parts_dir else out, "--out"), (errors_path, "--errors"),
                        (stats_path, "--stats"), (state_path, "--state"),
                        (lexicon_path, "--tag-lexicon")):

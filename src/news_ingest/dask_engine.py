@@ -69,10 +69,12 @@ class DaskSchedulerError(IngestError):
     stage = "config"
 
 
-class DaskTaskError(RuntimeError):
+class DaskTaskError(IngestError):
     """A partition failed on the cluster for a reason that is not about the input (a bug, a
     worker that died). Names the partition's first input and, when known, the failing one;
     ``worker_traceback`` holds the worker's traceback text."""
+
+    stage = "internal"
 
     def __init__(self, message: str, *, partition: int, first_source: str,
                  failed_source: str | None = None, worker_traceback: str | None = None) -> None:

@@ -8,7 +8,9 @@ output stream: the target is replaced only when the run completes.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import gzip
 import io
 import itertools
@@ -142,6 +144,7 @@ class WorkerError(IngestError):
 #: workers (~0.7 s) would cost more than it saves. The environment variable lets the test suite
 #: exercise the worker pool on small inputs.
 POOL_MIN_INPUTS = int(os.environ.get("NEWS_INGEST_POOL_MIN_INPUTS", "500"))
+POOL_LOOKAHEAD_BYTES = 16 * 1024 * 1024
 
 #: Chunks in flight per worker: one being parsed, one waiting, so a worker never idles.
 CHUNKS_AHEAD = 2
@@ -166,7 +169,7 @@ def _worker_main(conn: Any, config: Config) -> None:
                 inbox.put(chunk)
                 if chunk is None:
                     return
-        except (EOFError, OSError):  # the parent is gone
+        except BaseException:  # the parent is gone, or a chunk cannot be read: stop
             inbox.put(None)
 
     threading.Thread(target=receive, daemon=True).start()
@@ -191,8 +194,15 @@ def iter_results(
     source = iter(items)
     if jobs > 1:
         # Starting workers costs more than parsing a few hundred inputs: a small run stays here.
-        head = list(itertools.islice(source, POOL_MIN_INPUTS))
-        if len(head) < POOL_MIN_INPUTS:
+        # The look-ahead is bounded in bytes too, as items may carry their data.
+        head: list[Source | SourceProblem] = []
+        held = 0
+        for item in source:
+            head.append(item)
+            held += len(getattr(item, "data", None) or b"")
+            if len(head) >= POOL_MIN_INPUTS or held >= POOL_LOOKAHEAD_BYTES:
+                break
+        else:
             jobs = 1
         source = itertools.chain(head, source)
     if jobs <= 1:
@@ -205,12 +215,22 @@ def iter_results(
     workers: list[tuple[Any, Any]] = []
     in_flight: deque[int] = deque()  # the worker of each chunk sent, in input order
 
+    def died(worker: int) -> WorkerError:
+        return WorkerError(f"worker process {worker + 1} of {jobs} died (out of memory? killed?)")
+
     def deal(worker: int) -> None:
         chunk = list(itertools.islice(source, chunksize))
         if chunk:
-            workers[worker][1].send(chunk)
+            try:
+                workers[worker][1].send(chunk)
+            except OSError:  # BrokenPipeError, ConnectionResetError: the worker is gone
+                raise died(worker) from None
             in_flight.append(worker)
 
+    # If this generator is never closed (the interpreter exits first), end the workers before
+    # multiprocessing's own exit handler joins them: they ignore its SIGTERM.
+    killer = functools.partial(_kill_workers, workers)
+    atexit.register(killer)
     try:
         for _ in range(jobs):
             mine, theirs = mp.Pipe()
@@ -225,9 +245,8 @@ def iter_results(
             worker = in_flight.popleft()
             try:
                 results = workers[worker][1].recv()
-            except EOFError:
-                raise WorkerError(f"worker process {worker + 1} of {jobs} died (out of memory?); "
-                                  "no output file was replaced") from None
+            except (EOFError, OSError):
+                raise died(worker) from None
             deal(worker)
             yield from results
         for _, conn in workers:
@@ -235,11 +254,17 @@ def iter_results(
         for proc, _ in workers:
             proc.join()
     finally:
-        for proc, conn in workers:
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
-            conn.close()
+        atexit.unregister(killer)
+        killer()
+
+
+def _kill_workers(workers: list[tuple[Any, Any]]) -> None:
+    for proc, conn in workers:
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+        conn.close()
+    workers.clear()
 
 
 @dataclass

@@ -60,6 +60,7 @@ class RunOptions:
     link_read_also: bool = False
     lexicon_path: str | None = None  # loaded when it exists, else learnt from the inputs and saved
     collect_stats: bool = False  # count every record for Stats even without --stats
+    strict: bool = False  # a file whose records carry warnings is not recorded in the state
 
     @property
     def whole_records(self) -> bool:
@@ -144,10 +145,10 @@ def _unseen(
     """Inputs the state has not seen with these exact bytes (all of them with ``full``).
 
     Reads each file once here to hash it; the bytes travel on to the parser, so nothing is read
-    twice. A worker pool may pull from this generator in its own thread, so it touches no
-    database: it compares against ``known`` (name -> digest, read before the run) and hands
-    its findings over in thread-safe deques: ``pending`` gets each yielded item's digest, in
-    order; ``unchanged`` the names skipped.
+    twice. It touches no database (an executor may pull from it at its own pace): it compares
+    against ``known`` (name -> digest, read at the start of the run) and hands its findings
+    over in deques: ``pending`` gets each yielded item's digest, in order; ``unchanged`` the
+    names skipped.
     """
     for item in items:
         if isinstance(item, SourceProblem):
@@ -165,7 +166,7 @@ def _unseen(
             unchanged.append(item.name)
             continue
         pending.append(hexdigest)
-        yield Source(item.name, data=data)
+        yield Source(item.name, data=data, plain=True)
 
 
 # --- the run --------------------------------------------------------------------------------------
@@ -191,6 +192,8 @@ def check_options(opts: RunOptions) -> None:
             raise UsageConflict(
                 f"{', '.join(per_record)} need the records back on this machine: use "
                 "--out FILE (not a folder of part files) with --engine dask")
+    if opts.full and not opts.state_path:
+        raise UsageConflict("--full goes with --state (it parses inputs the state has seen)")
     if opts.config.raw:
         clash = [name for name, on in (
             ("--state", opts.state_path), ("--dedupe", opts.dedupe),
@@ -218,13 +221,18 @@ def execute(
     the ingestion time stored in the state (default: now, UTC)."""
     check_options(opts)
     layouts = Context(opts.config).layouts  # configuration errors surface before any input
-    config, lexicon_note = prepare_lexicon(opts, layouts)
+    store = StateStore(opts.state_path) if opts.state_path else None  # so does a bad state
+    try:
+        config, lexicon_note = prepare_lexicon(opts, layouts)
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise
     outcome = RunOutcome(report=Report(), stats=Stats(), lexicon=lexicon_note)
     if opts.parts_dir:
         _execute_parts(opts, config, outcome, on_problem)
         return outcome
 
-    store = StateStore(opts.state_path) if opts.state_path else None
     try:
         index: dict[str, str] = store.title_index() if (store and opts.link_read_also) else {}
         pending: deque[str | None] = deque()
@@ -235,17 +243,22 @@ def execute(
                                          defuse_formulas=opts.defuse_formulas)
         items: Iterable[Item] = iter_sources(opts.inputs, config.max_bytes)
         if store is not None:
-            known = store.known()
             store.begin_run(at)
+            known = store.known()  # inside the run's transaction: no other run moves it now
             items = _unseen(items, known, opts.full, pending, unchanged, config.max_bytes)
-        results = _results(opts, config, items)
-        if wrap is not None:
-            # With --state, unchanged inputs give no result: no total to count towards.
-            results = wrap(results, count_inputs(opts.inputs) if store is None else None)
         near = NearDuplicates(opts.near_dupes) if opts.near_dupes is not None else None
         first_of: dict[str, str] = {}
 
         with contextlib.ExitStack() as stack:
+            # Close the executor (and end its workers) as soon as the run stops, however it
+            # stops: left to the garbage collector, an exception's reference cycle could keep
+            # it, and its workers, alive until interpreter exit.
+            results = _results(opts, config, items)
+            stack.callback(results.close)
+            if wrap is not None:
+                # With --state, unchanged inputs give no result: no total to count towards.
+                results = wrap(results, count_inputs(opts.inputs) if store is None else None)
+                stack.callback(results.close)
             if opts.link_read_also:
                 # Links may point forward: records go to a scratch file, then a second pass
                 # links them and writes the real output.
@@ -264,7 +277,8 @@ def execute(
                     if opts.config.raw:  # parser output: no ids, nothing to count or link
                         writer.write(record)
                         continue
-                    if not _keep(record, first_of, store, opts.dedupe, outcome):
+                    if not _keep(record, first_of, None if opts.full else store, opts.dedupe,
+                                 outcome):
                         continue
                     if encoded:
                         writer.write_encoded(result.encoded[position])
@@ -278,7 +292,11 @@ def execute(
                 if store is not None:
                     while unchanged:
                         store.mark_seen(unchanged.popleft())
-                    if result.records and hexdigest is not None:
+                    # A file with any problem (or, with --strict, any warning) is not recorded:
+                    # it keeps its earlier state and is tried again next run.
+                    warned = opts.strict and any(r["warnings"] for r in result.records)
+                    if result.records and not result.problems and not warned \
+                            and hexdigest is not None:
                         store.record_result(result, hexdigest, at)
                     else:
                         store.mark_failed(result.name)
@@ -309,19 +327,18 @@ def execute(
 
 def _keep(record: dict[str, Any], first_of: dict[str, str], store: StateStore | None,
           dedupe: bool, outcome: RunOutcome) -> bool:
-    """Note an exact duplicate (same id as an earlier record, in this run or the state);
-    with ``dedupe``, say to drop it."""
-    rid, name = record["id"], record["source_file"]
+    """Note an exact duplicate (same id as a record written earlier in this run, or recorded
+    in the state by an earlier run, even from this same file); with ``dedupe``, say to drop
+    it."""
+    rid = record["id"]
     first = first_of.get(rid)
     if first is None and store is not None:
-        owner = store.owner(rid)
-        if owner is not None and owner != name.split("#", 1)[0]:
-            first = owner
+        first = store.owner(rid)
     if first is None:
-        first_of[rid] = name
+        first_of[rid] = record["source_file"]
         return True
     outcome.duplicates += 1
-    outcome.stats.note_duplicate(rid, name, first)
+    outcome.stats.note_duplicate(rid, record["source_file"], first)
     if dedupe:
         outcome.dropped += 1
         outcome.report.records -= 1  # the report counts records written

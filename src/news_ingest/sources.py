@@ -35,11 +35,12 @@ class Source:
     name: str
     path: str | None = None
     data: bytes | None = None
+    plain: bool = False  # ``data`` was read already (and gunzipped): return it as it is
 
     def read(self, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         """The input's bytes, gunzipped when its name ends in ``.gz`` (a file, or a member of
         an archive); more than ``max_bytes`` is a ``SourceError``."""
-        gzipped = self.name.lower().endswith(".gz")
+        gzipped = self.name.lower().endswith(".gz") and not self.plain
         try:
             if self.data is not None:
                 if gzipped:
