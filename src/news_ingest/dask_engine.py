@@ -34,7 +34,6 @@ import io
 import itertools
 import logging
 import os
-import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -340,12 +339,6 @@ def _fetch(future: Any, index: int, first: str) -> Any:
         return future.result()
     except IngestError:
         raise  # a configuration problem met on a worker (e.g. a layout file it cannot read)
-    except _InputCrashed as exc:
-        raise DaskTaskError(
-            f"Dask partition {index} (first input '{first}') failed on a worker at input "
-            f"'{exc.source}': {exc.error}",
-            partition=index, first_source=first, failed_source=exc.source,
-            worker_traceback=exc.worker_traceback) from exc
     except Exception as exc:
         raise DaskTaskError(
             f"Dask partition {index} (first input '{first}') failed on the cluster: "
@@ -354,21 +347,6 @@ def _fetch(future: Any, index: int, first: str) -> Any:
 
 
 # --- worker side ------------------------------------------------------------------------------
-
-
-class _InputCrashed(Exception):
-    """Raised on a worker when ``process`` fails on an input with something other than an
-    ``IngestError`` (a bug). Carries the worker's traceback as text, since tracebacks do not
-    survive the trip to the client whole."""
-
-    def __init__(self, source: str, error: str, worker_traceback: str) -> None:
-        super().__init__(source, error, worker_traceback)
-        self.source = source
-        self.error = error
-        self.worker_traceback = worker_traceback
-
-    def __str__(self) -> str:
-        return f"{self.source}: {self.error}\n\nworker traceback:\n{self.worker_traceback}"
 
 
 #: Contexts built in this (worker) process, by configuration.
@@ -386,15 +364,10 @@ def _context(config: Config) -> Context:
 
 
 def _process_batch(batch: list[Item], config: Config) -> list[FileResult]:
+    # process() turns any failure of an input, bugs included, into a problem of that input,
+    # as in a local run; what still fails here (a dead worker) reaches _fetch on the client.
     ctx = _context(config)
-    results = []
-    for item in batch:
-        try:
-            results.append(process(item, ctx))
-        except Exception as exc:
-            raise _InputCrashed(item.name, f"{type(exc).__name__}: {exc}",
-                                traceback.format_exc()) from None
-    return results
+    return [process(item, ctx) for item in batch]
 
 
 def _results_task(index: int, batch: list[Item], config: Config) -> list[FileResult]:
