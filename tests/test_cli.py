@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -236,3 +238,14 @@ def test_stopping_early_ends_the_workers() -> None:
     assert len(multiprocessing.active_children()) >= 2
     results.close()
     assert multiprocessing.active_children() == []
+
+
+def test_every_option_has_help_and_is_documented_in_the_readme() -> None:
+    readme = (SEEDS.parent / "README.md").read_text(encoding="utf-8")
+    table = [line for line in readme.splitlines() if line.startswith("| `-")]
+    for param in main.params:
+        if not isinstance(param, click.Option) or param.name in ("help", "version"):
+            continue
+        assert param.help, param.name
+        names = [o for o in (*param.opts, *param.secondary_opts) if o.startswith("--")]
+        assert any(re.search(rf"{n}\b", line) for n in names for line in table), names
