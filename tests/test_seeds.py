@@ -149,3 +149,34 @@ def test_page_cut_before_its_last_full_stop_keeps_the_text_in_its_item() -> None
     assert item["body"].endswith("والتي اندلعت في فبراير 2022 وتسببت")
     assert rec["warnings"] == ["read_also: line 20 has no text after it; kept as the last "
                                "paragraph of the item before (page cut off?)"]
+
+
+VARIANT_PAGE = """عنوان تجريبي لخبر من الموقع نفسه
+
+تاريخ النشر: 3rd, March 2024 GMT
+
+الفقرة الأولى من الخبر تنتهي بنقطة.
+
+اقرأ المزيد: عنوان خبر آخر من الموقع
+الفقرة الثانية تبدأ هنا وتستمر حتى النهاية.
+كلمات دلالية: الكرملين
+اقرأ أيضا:
+عنوان المقال الملحق
+سبوتنيك - متابعة
+نص المقال الملحق في 5 آذار 2024 وما بعده.
+"""
+
+
+def test_other_pages_of_the_same_site_vary() -> None:
+    """Labels without hamza or tanwin, a headline after a read-more label, blank lines between
+    paragraphs, a byline of another outlet atop a read-also item, no source line."""
+    result = process(Source("v.txt", data=VARIANT_PAGE.encode()), Context(Config()))
+    (rec,) = result.records
+    assert rec["layout"] == "aggregator" and rec["date"] == "2024-03-03"
+    assert rec["related"] == ["عنوان خبر آخر من الموقع"]
+    assert paragraphs(rec) == ["الفقرة الأولى من الخبر تنتهي بنقطة.",
+                               "الفقرة الثانية تبدأ هنا وتستمر حتى النهاية."]
+    assert rec["outlet"] is None and rec["sources"] == []
+    assert rec["read_also"] == [{"title": "عنوان المقال الملحق", "outlet": "سبوتنيك",
+                                 "date": "2024-03-05",
+                                 "body": "نص المقال الملحق في 5 آذار 2024 وما بعده."}]
