@@ -176,8 +176,9 @@ class Layout:
 
     def score(self, sample: str) -> float:
         """Sum of the weights of the detection rules found on some line of ``sample`` (lines
-        joined by newlines; rules are compiled with ``re.MULTILINE``, so ``^``/``$`` anchor at
-        each line and one search covers the whole sample)."""
+        each preceded by a newline; rules are compiled with ``re.MULTILINE``, so ``$`` anchors
+        at each line end, and a leading ``^`` was turned into a newline: one search covers the
+        whole sample)."""
         return sum(weight for regex, weight in self.detect_rules if regex.search(sample))
 
 
@@ -222,7 +223,13 @@ def build_layout(data: Any, origin: str) -> Layout:
         min_score=float(detect.get("min_score", 1)),
     )
     for i, rule in enumerate(detect["rules"]):
-        regex = _compile(rule["pattern"], f"detect.rules.{i}.pattern", origin, re.MULTILINE)
+        pattern = rule["pattern"]
+        _compile(pattern, f"detect.rules.{i}.pattern", origin)  # errors name the user's pattern
+        if pattern.startswith("^"):
+            # '^X' searched as '\nX' in '\n' + sample: the same lines match, and the regex
+            # engine can skip ahead to each line break instead of trying every position.
+            pattern = "\n" + pattern[1:]
+        regex = _compile(pattern, f"detect.rules.{i}.pattern", origin, re.MULTILINE)
         layout.detect_rules.append((regex, float(rule.get("weight", 1))))
     for name, fspec in spec.get("fields", {}).items():
         regex = _compile(fspec["pattern"], f"fields.{name}.pattern", origin)
@@ -341,7 +348,7 @@ class LayoutSet:
         Raises ``DetectError`` when none reaches its ``min_score`` or two tie for best.
         """
         scored = []
-        sample = "\n".join(lines)
+        sample = "\n" + "\n".join(lines)  # a line break before every line (see build_layout)
         for layout in self._by_name.values():
             score = layout.score(sample)
             if score >= layout.min_score:
