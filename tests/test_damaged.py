@@ -21,7 +21,6 @@ import io
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -871,12 +870,15 @@ def test_signal_to_the_whole_process_group_with_workers(tmp_path: Path, signum: 
     assert part_files(tmp_path) == []
 
 
-@pytest.mark.skipif(shutil.which("head") is None, reason="needs head(1)")
+#: A reader that takes one line and goes away, as `head -1` does (in Python: no tool needed).
+HEAD_1 = [sys.executable, "-c", "import sys; sys.stdout.write(sys.stdin.readline())"]
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_reader_going_away_ends_quietly(many_files: Path, jobs: int) -> None:
     producer = subprocess.Popen([INGEST, str(many_files), "-j", str(jobs)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    head = subprocess.Popen(["head", "-1"], stdin=producer.stdout, stdout=subprocess.PIPE)
+    head = subprocess.Popen(HEAD_1, stdin=producer.stdout, stdout=subprocess.PIPE)
     assert producer.stdout is not None and producer.stderr is not None
     producer.stdout.close()  # only head holds the read end now
     try:
