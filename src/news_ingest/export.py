@@ -63,7 +63,7 @@ class JsonLinesWriter:
         self.stream = stream
 
     def write(self, record: dict[str, Any]) -> None:
-        self.stream.write(dumps(record) + "\n")
+        self.write_encoded(dumps(record))
 
     def write_encoded(self, text: str) -> None:
         self.stream.write(text + "\n")
@@ -110,7 +110,7 @@ class CsvWriter:
         self.defuse = defuse_formulas
 
     def write(self, record: dict[str, Any]) -> None:
-        self.writer.writerow([csv_cell(k, record.get(k), self.defuse) for k in RECORD_KEYS])
+        self.write_encoded(encode_record("csv", record, self.defuse))
 
     def write_encoded(self, text: str) -> None:
         self.stream.write(text)
