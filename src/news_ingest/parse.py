@@ -12,6 +12,7 @@ Every non-blank input line is accounted for in ``RawArticle.lines``.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterator
@@ -290,6 +291,25 @@ def _tag_names(spec: str) -> set[str]:
     return {name.upper() for name in spec.split("|")}
 
 
+@functools.lru_cache(maxsize=64)
+def _tagged_patterns(
+    names: str, tag_items: tuple[tuple[str, str], ...], para_tag: str | None
+) -> tuple[re.Pattern[str], re.Pattern[str], dict[str, tuple[re.Pattern[str], re.Pattern[str]]],
+           re.Pattern[str] | None, frozenset[str]]:
+    """What a tagged layout compiles to, once per layout rather than once per file: document
+    opener and closer, (element, opening tag) per field, the paragraph element, and the tag names
+    the layout maps."""
+    opener = re.compile(rf"<(?:{names})(\s[^>]*)?>", re.I)
+    closer = re.compile(rf"</(?:{names})\s*>", re.I)
+    tags = {name: (_element(tag), re.compile(rf"<({tag})(?:\s[^>]*)?>", re.I))
+            for name, tag in tag_items}
+    para = _element(para_tag) if para_tag else None
+    mapped = _tag_names(names) | {n for _, t in tag_items for n in _tag_names(t)}
+    if para_tag:
+        mapped |= _tag_names(para_tag)
+    return opener, closer, tags, para, frozenset(mapped)
+
+
 def _parse_tagged(lines: list[str], layout: Layout) -> Iterator[RawArticle]:
     """Document elements of a TREC/CLEF-style dump; tags map to fields as the layout says.
 
@@ -298,16 +318,8 @@ def _parse_tagged(lines: list[str], layout: Layout) -> Iterator[RawArticle]:
     never swallows the next. Elements the layout does not map are named in a warning.
     """
     text = "\n".join(lines)
-    names = layout.spec["document"]
-    opener = re.compile(rf"<(?:{names})(\s[^>]*)?>", re.I)
-    closer = re.compile(rf"</(?:{names})\s*>", re.I)
-    tags = {name: (_element(tag), re.compile(rf"<({tag})(?:\s[^>]*)?>", re.I))
-            for name, tag in layout.spec["tags"].items()}
-    para_tag = layout.spec.get("paragraph")
-    para = _element(para_tag) if para_tag else None
-    mapped = _tag_names(names) | {n for t in layout.spec["tags"].values() for n in _tag_names(t)}
-    if para_tag:
-        mapped |= _tag_names(para_tag)
+    opener, closer, tags, para, mapped = _tagged_patterns(
+        layout.spec["document"], tuple(layout.spec["tags"].items()), layout.spec.get("paragraph"))
     starts = list(opener.finditer(text))
     line_no, offset = 1, 0
     for position, m in enumerate(starts, 1):

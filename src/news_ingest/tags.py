@@ -56,12 +56,16 @@ _LEARN_MAX_N = 4
 # Explicit delimiters some sites do use between tags: always a tag boundary, never kept.
 _DELIMITER = re.compile(r"[,،;؛|]+")
 # Punctuation inside a word ("24.ae", "al-Quds", "O'Brien") does not break evidence ...
-_JOINER = re.compile(r"(?<=\w)[-'’.](?=\w)")
+# (Written punctuation first, the look-behind after it: a pattern that starts with a character set
+# lets the regex engine skip ahead to candidates in C; the same set behind a look-behind does not.)
+_JOINER = re.compile(r"[-'’.](?<=\w[-'’.])(?=\w)")
 # ... any other run of punctuation/symbols does: "(الكرملين) دميتري" is not evidence for
 # the chunk "الكرملين دميتري". Combining marks and tatweel are not punctuation.
-_BREAK = re.compile(
-    r"[^\w\s\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d]+"
+_NOT_IN_WORD = (
+    r"[^\w\s\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d]"
 )
+_BREAK = re.compile(f"{_NOT_IN_WORD}{_NOT_IN_WORD}*")  # X+ spelt XX*, for the same reason
+_SPACES = re.compile(" {2,}")
 _EDGE = ""  # neighbour value for a line start/end (or an explicit delimiter)
 
 
@@ -98,16 +102,16 @@ def _tokenize(
 
 
 def _evidence_key(texts: Iterable[str]) -> str:
-    """Match keys of the punctuation-free runs of ``texts`` (2+ words), each padded with spaces.
+    """Match keys of the punctuation-free runs of ``texts``, one run a line, each line padded with
+    one space at both ends and its words separated by one space.
 
-    Runs are separated by newlines, so ``f" {key} " in result`` finds a chunk only where it
-    occurs unbroken in the text. Linear in the text length; built once per article, keyed in one
-    pass over the joined text.
+    So ``f" {key} " in result`` finds a chunk of 2+ words only where it occurs unbroken in the
+    text, and ``result.split()`` gives every word of the texts. Linear in the text length; built
+    once per article, keyed in one pass over the joined text.
     """
     joined = "\n".join(split_lines("\n".join(texts)))
     keyed = match_key_lines(_BREAK.sub("\n", _JOINER.sub(" ", joined)))
-    runs = [key for key in (run.strip() for run in keyed.split("\n")) if " " in key]
-    return "\n " + " \n ".join(" ".join(run.split()) for run in runs) + " \n" if runs else ""
+    return _SPACES.sub(" ", " " + keyed.replace("\n", " \n ") + " ")
 
 
 def split_tags(
@@ -137,10 +141,14 @@ def split_tags(
     present = [all(token in ev_words for token in key.split()) for key in keys]
     supported: dict[tuple[int, int], int] = {}
     for start in range(n):
+        if not known and not present[start]:
+            continue  # no chunk starting here can be in the article, nor in an empty lexicon
         key = keys[start]
         for end in range(start + 2, min(start + MAX_CHUNK, n) + 1):
             if hard[end - 2]:  # a delimiter inside; longer chunks contain it too
                 break
+            if not known and not present[end - 1]:
+                break  # a word not in the article: no chunk through it is either
             key = f"{key} {keys[end - 1]}"
             if present[start] and present[end - 1] and f" {key} " in ev:
                 supported[start, end] = 0
@@ -156,18 +164,17 @@ def split_tags(
             del supported[start, end]
 
     # best[end]: (chunks, lexicon-only chunks, -sum of squared chunk lengths), all minimised.
+    # Candidates for the chunk ending at ``end``: the single word, then the supported chunks
+    # from shortest to longest (on a full tie the first candidate, the shorter chunk, stays).
+    ending: list[list[tuple[int, int]]] = [[(end - 1, 0)] for end in range(n + 1)]
+    for (start, end), lexicon_only in sorted(supported.items(), key=lambda item: -item[0][0]):
+        ending[end].append((start, lexicon_only))
     best: list[tuple[int, int, int]] = [(0, 0, 0)] + [(n + 1, 0, 0)] * n
     back = [0] * (n + 1)
     for end in range(1, n + 1):
-        for length in range(1, min(MAX_CHUNK, end) + 1):
-            start = end - length
-            if length == 1:
-                lexicon_only = 0
-            elif (start, end) in supported:
-                lexicon_only = supported[start, end]
-            else:
-                continue
+        for start, lexicon_only in ending[end]:
             chunks, lex, sq = best[start]
+            length = end - start
             cand = (chunks + 1, lex + lexicon_only, sq - length * length)
             if cand < best[end]:  # strict: on a full tie the earlier (shorter last) chunk stays
                 best[end] = cand

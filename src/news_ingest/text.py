@@ -92,7 +92,9 @@ def clean_lines(text: str) -> list[str]:
 
 def split_lines(text: str) -> list[str]:
     """Split on every line end real dumps use (CRLF, CR, LF, U+2028/U+2029/U+0085)."""
-    return LINE_BREAKS.sub("\n", text).split("\n")
+    if any(end in text for end in _OTHER_LINE_ENDS):
+        text = LINE_BREAKS.sub("\n", text)
+    return text.split("\n")
 
 
 def stored_form(text: str) -> str:
@@ -128,7 +130,7 @@ _KEY_TABLE.update({cp: "\u0643" for cp in (0x06A9, 0x06AA)})
 _KEY_TABLE.update({0x0660 + i: str(i) for i in range(10)})
 _KEY_TABLE.update({0x06F0 + i: str(i) for i in range(10)})
 
-_KEY_PUNCT = re.compile(r"[\W_]+")
+_KEY_PUNCT = re.compile(r"[\W_][\W_]*")
 
 
 def match_key(text: str) -> str:
@@ -156,7 +158,9 @@ _KEY_STR_TABLE["_"] = " "  # a word character to the regex below, punctuation to
 _KEY_CHARS = tuple(_KEY_STR_TABLE)
 # Runs of anything but word characters, plain spaces and line breaks (punctuation, symbols, tabs).
 # Plain spaces are left alone, which keeps the substitution cheap on running text.
-_KEY_BREAKS = re.compile(r"[^\w \n]+")
+# (Spelt XX* rather than X+: a pattern that starts with a character set lets the regex engine
+# skip ahead to candidates in C, about twice as fast on running text.)
+_KEY_BREAKS = re.compile(r"[^\w \n][^\w \n]*")
 
 
 def match_key_lines(text: str) -> str:
