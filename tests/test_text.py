@@ -57,3 +57,18 @@ def test_match_key_lines_agrees_with_match_key_line_by_line(text: str) -> None:
 @given(ARABICISH)
 def test_clean_lines_is_clean_line_on_every_line(text: str) -> None:
     assert clean_lines(text) == [clean_line(line) for line in split_lines(text)]
+
+
+WORK_CHARS = st.text(
+    alphabet=st.sampled_from(
+        list("ابی کـ\u064a\u0649 \u00a0\t\u200b\u200f\u202f\u3000\ufeff\u00ad\u06a9\u06cc") +
+        list("\ufefb\ufbfc\ufdf2\ufdfa\ufe8d\ufb50\u0301e")),
+    max_size=60)
+
+
+@given(WORK_CHARS)
+def test_a_long_text_gets_the_same_stored_form_as_a_short_one(text: str) -> None:
+    # Short texts run only the steps their characters need; long ones (past 64 K characters)
+    # run every step. Padding with ASCII lines changes neither what needs work nor the result.
+    pad = "x" * (1 << 16)
+    assert clean_lines(f"{text}\n{pad}") == [*clean_lines(text), pad]

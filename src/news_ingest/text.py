@@ -54,15 +54,28 @@ _SPACE_STR_TABLE = {chr(cp): (value or "") for cp, value in _SPACE_TABLE.items()
 _OTHER_LINE_ENDS = ("\r", "\u2028", "\u2029", "\u0085")
 
 
+_LIST_WORK_MAX = 1 << 16
+_ALL_WORK = {*_SPACE_STR_TABLE, "\u06cc", "\ufb50"}
+
+
 def _canonical(text: str) -> str:
     """The stored-form steps that do not depend on lines: look-alikes, spaces, controls, NFC."""
     if not text.isascii():
-        if _NEEDS_WORK.search(text):
-            text = _FARSI_YEH_FINAL.sub("\u0649", text).replace("\u06cc", "\u064a")
-            for char, replacement in _SPACE_STR_TABLE.items():
-                if char in text:
+        # One scan for what needs work, then only the steps that have some. (A long text is not
+        # listed character by character: it gets every step, each a no-op without its work.)
+        if len(text) <= _LIST_WORK_MAX:
+            found = set(_NEEDS_WORK.findall(text))
+        else:
+            found = _ALL_WORK if _NEEDS_WORK.search(text) else set()
+        if found:
+            if "\u06cc" in found:
+                text = _FARSI_YEH_FINAL.sub("\u0649", text).replace("\u06cc", "\u064a")
+            for char in found:
+                replacement = _SPACE_STR_TABLE.get(char)
+                if replacement is not None:
                     text = text.replace(char, replacement)
-            text = _PRESENTATION_FORMS.sub(_expand_presentation_form, text)
+            if any(char >= "\ufb50" for char in found):  # presentation forms
+                text = _PRESENTATION_FORMS.sub(_expand_presentation_form, text)
         text = unicodedata.normalize("NFC", text)
     elif "\t" in text or "\x0b" in text or "\x0c" in text:
         text = text.translate(_SPACE_TABLE)
