@@ -22,6 +22,7 @@ from news_ingest.corpus import (
     MISSING_KEYS,
     NearDuplicates,
     RunCounts,
+    SeenIds,
     StateError,
     StateStore,
     Stats,
@@ -505,3 +506,23 @@ def test_render_shows_the_numbers() -> None:
     assert rows["records"] == "5"
     assert rows["aggregator"] == "4"
     assert rows["2023"] == "3"
+
+
+def test_seen_ids_remember_the_first_file_of_each_id_past_their_memory_cap() -> None:
+    ids = [f"{i * 2654435761 % (1 << 64):016x}" for i in range(40_000)]
+    with SeenIds(cache_kib=64) as seen:
+        assert [seen.first_or_add(rid, f"f{i}.txt") for i, rid in enumerate(ids)] == [None] * 40_000
+        assert seen.first_or_add(ids[0], "again.txt") == "f0.txt"
+        assert seen.first_or_add(ids[-1], "again.txt") == "f39999.txt"
+        assert seen.get(ids[12345]) == "f12345.txt"
+        assert seen.get("f" * 16) is None
+        seen.add(ids[7], "other.txt")  # a known id keeps its first file
+        assert seen.get(ids[7]) == "f7.txt"
+        seen.add("f" * 16, "z.txt")
+        assert seen.get("f" * 16) == "z.txt"
+        assert seen.count == 40_001
+        # the table is far larger than the 64 KiB page cache: the rest is in SQLite's temporary
+        # file, not in this process's memory
+        pages, size = (seen._db.execute(f"PRAGMA {p}").fetchone()[0]
+                       for p in ("page_count", "page_size"))
+        assert pages * size > 20 * 64 * 1024

@@ -9,6 +9,7 @@ questions about the growing corpus those records belong to:
   All writes of a run are one transaction, committed only by ``commit_run``.
 * ``NearDuplicates``: the same article republished with small edits (another headline, an added
   paragraph), found with MinHash over word shingles of the match key (``datasketch``).
+* ``SeenIds``: the record ids a run has written, to spot exact duplicates, in bounded memory.
 * ``Stats``: counts per layout, outlet, year and month, the share of empty fields, warning kinds,
   problems and duplicates, as a JSON-serialisable dict or a ``rich`` renderable.
 * ``link_read_also``: points the appended "read also" items at the records they name.
@@ -433,6 +434,60 @@ class StateStore:
 
 #: Seed of the MinHash permutations: signatures, and so groups, are the same on every run.
 MINHASH_SEED = 1
+
+
+class SeenIds:
+    """The record ids a run has written so far, each with the file it first came from.
+
+    Duplicates can be anywhere in a run, so this grows with it; to keep the run's memory flat
+    however many records it writes, the ids live in a private temporary SQLite database (deleted
+    when closed) whose page cache is capped at ``cache_kib``: past that, pages go to a temporary
+    file, not to memory. About 3 µs a record.
+
+    >>> seen = SeenIds()
+    >>> seen.first_or_add("1d44173f2935a7aa", "a.txt")
+    >>> seen.first_or_add("1d44173f2935a7aa", "b.txt")
+    'a.txt'
+    >>> seen.close()
+    """
+
+    def __init__(self, cache_kib: int = 1024) -> None:
+        # isolation_level=None: no implicit transaction; there is nothing to commit or roll back.
+        self._db = sqlite3.connect("", isolation_level=None)
+        self._db.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute(
+            "CREATE TABLE seen (id TEXT PRIMARY KEY, file TEXT NOT NULL) WITHOUT ROWID")
+        self.count = 0
+
+    def first_or_add(self, rid: str, source_file: str) -> str | None:
+        """The file ``rid`` was first seen in, or None (and ``rid`` is remembered as from
+        ``source_file``) when it is new."""
+        if self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)",
+                            (rid, source_file)).rowcount:
+            self.count += 1
+            return None
+        return self.get(rid)
+
+    def get(self, rid: str) -> str | None:
+        """The file ``rid`` was first seen in, or None."""
+        row = self._db.execute("SELECT file FROM seen WHERE id = ?", (rid,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def add(self, rid: str, source_file: str) -> None:
+        """Remember ``rid`` as first seen in ``source_file`` (a known id keeps its first file)."""
+        self.count += self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)",
+                                       (rid, source_file)).rowcount
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> SeenIds:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class NearDuplicates:

@@ -20,7 +20,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .corpus import NearDuplicates, RunCounts, StateStore, Stats, digest, link_read_also, title_key
+from .corpus import (
+    NearDuplicates,
+    RunCounts,
+    SeenIds,
+    StateStore,
+    Stats,
+    digest,
+    link_read_also,
+    title_key,
+)
 from .errors import IngestError, SourceError
 from .export import make_writer, read_jsonl
 from .layouts import LayoutSet
@@ -247,9 +256,9 @@ def execute(
             known = store.known()  # inside the run's transaction: no other run moves it now
             items = _unseen(items, known, opts.full, pending, unchanged, config.max_bytes)
         near = NearDuplicates(opts.near_dupes) if opts.near_dupes is not None else None
-        first_of: dict[str, str] = {}
 
         with contextlib.ExitStack() as stack:
+            seen = stack.enter_context(SeenIds())  # on disk past a few MiB: memory stays flat
             # Close the executor (and end its workers) as soon as the run stops, however it
             # stops: left to the garbage collector, an exception's reference cycle could keep
             # it, and its workers, alive until interpreter exit.
@@ -277,7 +286,7 @@ def execute(
                     if opts.config.raw:  # parser output: no ids, nothing to count or link
                         writer.write(record)
                         continue
-                    if not _keep(record, first_of, None if opts.full else store, opts.dedupe,
+                    if not _keep(record, seen, None if opts.full else store, opts.dedupe,
                                  outcome):
                         continue
                     if encoded:
@@ -325,17 +334,19 @@ def execute(
     return outcome
 
 
-def _keep(record: dict[str, Any], first_of: dict[str, str], store: StateStore | None,
+def _keep(record: dict[str, Any], seen: SeenIds, store: StateStore | None,
           dedupe: bool, outcome: RunOutcome) -> bool:
     """Note an exact duplicate (same id as a record written earlier in this run, or recorded
     in the state by an earlier run, even from this same file); with ``dedupe``, say to drop
     it."""
     rid = record["id"]
-    first = first_of.get(rid)
-    if first is None and store is not None:
-        first = store.owner(rid)
+    if store is None:
+        first = seen.first_or_add(rid, record["source_file"])
+    else:
+        first = seen.get(rid) or store.owner(rid)
+        if first is None:
+            seen.add(rid, record["source_file"])
     if first is None:
-        first_of[rid] = record["source_file"]
         return True
     outcome.duplicates += 1
     outcome.stats.note_duplicate(rid, record["source_file"], first)
