@@ -4,6 +4,7 @@ unless committed), near-duplicate groups, corpus statistics and read-also links.
 from __future__ import annotations
 
 import copy
+import doctest
 import functools
 import io
 import json
@@ -18,6 +19,7 @@ import jsonschema
 import pytest
 from rich.console import Console
 
+import news_ingest.corpus as corpus_module
 from news_ingest.corpus import (
     MISSING_KEYS,
     NearDuplicates,
@@ -526,3 +528,9 @@ def test_seen_ids_remember_the_first_file_of_each_id_past_their_memory_cap() -> 
         pages, size = (seen._db.execute(f"PRAGMA {p}").fetchone()[0]
                        for p in ("page_count", "page_size"))
         assert pages * size > 20 * 64 * 1024
+
+
+def test_docstring_examples() -> None:
+    result = doctest.testmod(corpus_module)
+    assert result.attempted >= 5
+    assert result.failed == 0

@@ -299,3 +299,33 @@ def test_bad_state_is_refused_before_the_lexicon_pass(tmp_path: Path) -> None:
     result = invoke([str(SEEDS), "--state", str(bad), "--tag-lexicon", str(lexicon)])
     assert result.exit_code == 2
     assert not lexicon.exists()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_stats_are_the_same_whether_workers_encode_the_records_or_not(
+    tmp_path: Path, jobs: str
+) -> None:
+    # Plain --stats lets workers encode records and send a summary for the counts; --near-dupes
+    # needs whole records back, so the writing process counts them itself. Same figures.
+    folder = tmp_path / "dump"
+    folder.mkdir()
+    for path in [*SEED_FILES, *sorted((SEEDS.parent / "tests/golden/trec").glob("*.txt"))]:
+        shutil.copy(path, folder / path.name)
+    shutil.copy(SEED_FILES[2], folder / "zz-copy.txt")  # an exact duplicate
+    figures = []
+    for extra in ([], ["--near-dupes", "0.9"]):
+        stats = tmp_path / f"s{len(extra)}.json"
+        result = CliRunner().invoke(
+            main, [str(folder), "--out", str(tmp_path / f"o{len(extra)}.jsonl"),
+                   "--stats", str(stats), "-j", jobs, *extra], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        data = json.loads(stats.read_text(encoding="utf-8"))
+        data.pop("near_duplicates")
+        figures.append(data)
+    assert figures[0] == figures[1]
+    assert figures[0]["duplicates"]["records_in_groups"] == 2
+    assert set(figures[0]["per_layout"]) == {"aggregator", "russia-islamic-world", "trec"}
+    written = records(tmp_path / "o0.jsonl")
+    assert figures[0]["records"] == len(written) == 14  # 12 files, one of them 3 documents
+    kinds = [w.split(":")[0] for r in written for w in r["warnings"]]
+    assert figures[0]["warnings"] == {k: kinds.count(k) for k in sorted(set(kinds))}

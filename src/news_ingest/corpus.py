@@ -643,17 +643,35 @@ class Stats:
 
     def add(self, record: Mapping[str, Any]) -> None:
         """Count one record written."""
+        self.add_summary(self.summary_of(record))
+
+    @staticmethod
+    def summary_of(record: Mapping[str, Any]) -> dict[str, Any]:
+        """All that ``add`` counts of a record, small enough for a worker process to send
+        instead of the record: layout, outlet, date, warning kinds, and the keys left empty.
+
+        >>> Stats.summary_of({"layout": "trec", "date": "2018-06-29", "tags": [], "title": "t",
+        ...                   "warnings": ["date: year 2024 inferred"]})["warnings"]
+        ['date']
+        """
+        return {
+            "layout": record.get("layout"),
+            "outlet": record.get("outlet"),
+            "date": record.get("date"),
+            "empty": [key for key in MISSING_KEYS if _empty(record.get(key))],
+            "warnings": [w.split(":", 1)[0].strip() for w in record.get("warnings") or ()],
+        }
+
+    def add_summary(self, summary: Mapping[str, Any]) -> None:
+        """Count one record written, from its ``summary_of``."""
         self.records += 1
-        self.per_layout[record.get("layout") or NONE] += 1
-        self.per_outlet[record.get("outlet") or NONE] += 1
-        date = record.get("date") or ""
+        self.per_layout[summary["layout"] or NONE] += 1
+        self.per_outlet[summary["outlet"] or NONE] += 1
+        date = summary["date"] or ""
         self.per_year[date[:4] if len(date) >= 4 else NONE] += 1
         self.per_month[date[:7] if len(date) >= 7 else NONE] += 1
-        for key in MISSING_KEYS:
-            if _empty(record.get(key)):
-                self.missing[key] += 1
-        for warning in record.get("warnings") or ():
-            self.warnings[warning.split(":", 1)[0].strip()] += 1
+        self.missing.update(summary["empty"])
+        self.warnings.update(summary["warnings"])
 
     def add_problem(self, problem: Problem) -> None:
         """Count one problem, by stage (``read``, ``decode``, ``parse``, ...)."""

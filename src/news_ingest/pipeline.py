@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from .corpus import Stats
 from .errors import IngestError
 from .export import encode_record
 from .layouts import LayoutSet
@@ -49,6 +50,8 @@ class Config:
     # and send back only the keys a run's bookkeeping needs (SLIM_KEYS) instead of the record.
     encode: str | None = None
     defuse_formulas: bool = True
+    # With ``encode``: also send each record's ``corpus.Stats.summary_of`` (slim key "stats").
+    stats: bool = False
 
 
 @dataclass
@@ -118,7 +121,10 @@ def process(item: Source | SourceProblem, ctx: Context) -> FileResult:
                 if ctx.config.encode:
                     result.encoded.append(
                         encode_record(ctx.config.encode, record, ctx.config.defuse_formulas))
-                    record = {key: record[key] for key in SLIM_KEYS}
+                    slim = {key: record[key] for key in SLIM_KEYS}
+                    if ctx.config.stats:
+                        slim["stats"] = Stats.summary_of(record)
+                    record = slim
                 result.records.append(record)
     except IngestError as exc:
         result.problems.append(Problem(item.name, exc.stage, exc.reason, exc.line))

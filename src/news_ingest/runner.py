@@ -74,8 +74,12 @@ class RunOptions:
     @property
     def whole_records(self) -> bool:
         """Whether this process needs every record whole; otherwise workers encode them."""
-        return bool(self.stats_path or self.collect_stats or self.near_dupes is not None
-                    or self.link_read_also or self.config.raw)
+        return bool(self.near_dupes is not None or self.link_read_also or self.config.raw)
+
+    @property
+    def counts_stats(self) -> bool:
+        """Whether the run counts ``Stats`` of its records (for --stats, or a terminal)."""
+        return bool(self.stats_path or self.collect_stats)
 
     @property
     def parts_dir(self) -> bool:
@@ -249,7 +253,8 @@ def execute(
         encoded = not opts.whole_records
         if encoded:
             config = dataclasses.replace(config, encode=opts.fmt,
-                                         defuse_formulas=opts.defuse_formulas)
+                                         defuse_formulas=opts.defuse_formulas,
+                                         stats=opts.counts_stats)
         items: Iterable[Item] = iter_sources(opts.inputs, config.max_bytes)
         if store is not None:
             store.begin_run(at)
@@ -290,6 +295,8 @@ def execute(
                                  outcome):
                         continue
                     if encoded:
+                        if opts.counts_stats:
+                            outcome.stats.add_summary(record["stats"])
                         writer.write_encoded(result.encoded[position])
                         continue
                     if near is not None:
