@@ -622,9 +622,10 @@ class Stats:
     ``add`` each record written; ``add_problem`` each ``pipeline.Problem``. Exact duplicates
     (same id) are the caller's to detect -- it decides whether to drop them -- and report with
     ``note_duplicate`` (each later record of an id) and ``note_dropped_duplicate`` (each one
-    not written, which is then not ``add``-ed). Detecting them takes the set of all ids seen
-    (about 60-100 bytes per record in CPython), or ``StateStore.owner`` which answers from the
-    state file instead. Stats itself keeps only counters and the ids seen twice or more.
+    not written, which is then not ``add``-ed). Detecting them takes every id seen:
+    ``SeenIds`` keeps them on disk, and ``StateStore.owner`` answers for earlier runs. Stats
+    itself keeps only counters and the ids seen twice or more. A worker process can send
+    ``summary_of(record)`` instead of the record, for ``add_summary``.
     ``near_duplicate_groups`` is set by the caller (``NearDuplicates.groups()``).
     """
 
