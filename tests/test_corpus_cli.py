@@ -329,3 +329,18 @@ def test_stats_are_the_same_whether_workers_encode_the_records_or_not(
     assert figures[0]["records"] == len(written) == 14  # 12 files, one of them 3 documents
     kinds = [w.split(":")[0] for r in written for w in r["warnings"]]
     assert figures[0]["warnings"] == {k: kinds.count(k) for k in sorted(set(kinds))}
+
+
+def test_a_second_run_into_a_part_folder_leaves_only_its_own_parts(tmp_path: Path) -> None:
+    local = invoke([str(SEEDS), "--out", str(tmp_path / "local.jsonl")])
+    assert local.exit_code == 0
+    parts = tmp_path / "parts"
+    for size, expected in (("1", 5), ("2", 3)):
+        run = CliRunner().invoke(main, [str(SEEDS), "--engine", "dask", "-j", "1",
+                                        "--partition-size", size, "--out", f"{parts}/"])
+        assert run.exit_code == 0, run.stderr
+        names = sorted(p.name for p in parts.iterdir())
+        assert names == [f"part-{i:05d}.jsonl" for i in range(expected)]
+    assert "removed 2 part files of an earlier run from the output folder" in run.stderr
+    joined = b"".join((parts / n).read_bytes() for n in names)
+    assert joined == (tmp_path / "local.jsonl").read_bytes()

@@ -268,3 +268,37 @@ def test_part_written_to_an_object_store_url() -> None:
     assert [r.problems for r in part.results] == [[], [], expected[2].problems]
     assert all(not r.records for r in part.results)
     fsspec.filesystem("memory").rm("/bucket", recursive=True)
+
+
+def test_remove_stale_parts_removes_only_earlier_part_files(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ["part-00000.jsonl", "part-00001.jsonl", "part-00002.jsonl", "part-00003.jsonl",
+                 "part-00002.csv", "part-00010.json", "notes.txt", "part-1.jsonl",
+                 "part-00004.jsonl.bak", ".part-00005.jsonl.0123.tmp"]:
+        (out / name).write_text("x", encoding="utf-8")
+    (out / "part-00009.jsonl").mkdir()  # a folder with a part's name is not a part
+    written = [f"{out}/part-00000.jsonl", f"{out}/part-00001.jsonl"]
+
+    removed = dask_engine.remove_stale_parts(str(out), written)
+
+    assert [Path(p).name for p in removed] == [
+        "part-00002.csv", "part-00002.jsonl", "part-00003.jsonl", "part-00010.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".part-00005.jsonl.0123.tmp", "notes.txt", "part-00000.jsonl", "part-00001.jsonl",
+        "part-00004.jsonl.bak", "part-00009.jsonl", "part-1.jsonl"]
+    assert dask_engine.remove_stale_parts(str(tmp_path / "never-made"), []) == []
+
+
+def test_remove_stale_parts_on_an_object_store() -> None:
+    fsspec = pytest.importorskip("fsspec")
+    fs = fsspec.filesystem("memory")
+    for name in ["part-00000.csv", "part-00001.csv", "keep.me"]:
+        with fs.open(f"/stale-bucket/run/{name}", "w") as fh:
+            fh.write("x")
+    removed = dask_engine.remove_stale_parts("memory://stale-bucket/run",
+                                             ["memory://stale-bucket/run/part-00000.csv"])
+    assert [p.rsplit("/", 1)[1] for p in removed] == ["part-00001.csv"]
+    assert sorted(p.rsplit("/", 1)[1] for p in fs.ls("/stale-bucket/run", detail=False)) == [
+        "keep.me", "part-00000.csv"]
+    fs.rm("/stale-bucket", recursive=True)

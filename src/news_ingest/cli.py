@@ -288,4 +288,7 @@ def _summary(outcome: RunOutcome) -> list[str]:
         lines.append(f"read-also items linked to corpus articles: {outcome.linked}")
     if outcome.lexicon:
         lines.append(outcome.lexicon)
+    if outcome.stale_parts:
+        lines.append(f"removed {outcome.stale_parts} part files of an earlier run from the "
+                     "output folder")
     return lines

@@ -8,7 +8,8 @@ task that builds (once per worker process, cached by ``Config``) a ``pipeline.Co
 ``dask_results`` streams every ``FileResult`` back to the client, in input order.
 ``dask_write_parts`` lets each partition write its own part file (``part-00000.jsonl``, ...)
 to any fsspec URL (a local folder, ``s3://bucket/prefix``, ...) and streams back only the
-names, problems and warnings of the files, so the client can report every input.
+names, problems and warnings of the files, so the client can report every input; after a
+complete run, ``remove_stale_parts`` deletes the part files an earlier run left in the folder.
 
 Where things are read and written:
 
@@ -34,6 +35,8 @@ import io
 import itertools
 import logging
 import os
+import posixpath
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -164,6 +167,34 @@ def dask_write_parts(
     root = _output_root(modules["fsspec"], out_dir, options)
     return _stream(modules, items, scheduler, partition_size, n_workers, _write_task,
                    (config, root, fmt, defuse_formulas, options))
+
+
+#: A part file's name, as ``_write_task`` makes them (any output format).
+PART_NAME = re.compile(r"part-[0-9]{5,}\.(?:jsonl|json|csv)")
+
+
+def remove_stale_parts(
+    out_dir: str, written: Iterable[str], storage_options: dict[str, Any] | None = None
+) -> list[str]:
+    """After a complete run into ``out_dir``: delete the part files an earlier run left there
+    (``part-NNNNN.<jsonl|json|csv>`` not among ``written``, the paths this run's parts were
+    written to), so that the folder holds this run's output and nothing else. Other files are
+    never touched. Returns the paths removed, sorted."""
+    modules = _import_dask()
+    options = dict(storage_options or {})
+    fs, root = modules["fsspec"].core.url_to_fs(out_dir, **options)
+    keep = {posixpath.basename(str(path)) for path in written}
+    try:
+        listed = fs.ls(root, detail=True)
+    except FileNotFoundError:  # nothing was written and the folder was never made
+        return []
+    stale = sorted(str(entry["name"]) for entry in listed
+                   if entry.get("type") == "file"
+                   and PART_NAME.fullmatch(name := posixpath.basename(str(entry["name"])))
+                   and name not in keep)
+    for path in stale:
+        fs.rm(path)
+    return stale
 
 
 # --- client side ------------------------------------------------------------------------------

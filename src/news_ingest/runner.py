@@ -100,6 +100,7 @@ class RunOutcome:
     near_groups: list[dict[str, Any]] = field(default_factory=list)
     linked: int = 0
     lexicon: str | None = None  # what happened to the tag lexicon, in words
+    stale_parts: int = 0  # part files of an earlier run removed from --out DIR/
 
 
 # --- tag lexicon --------------------------------------------------------------------------------
@@ -380,15 +381,19 @@ def _write_side_files(opts: RunOptions, outcome: RunOutcome) -> None:
 
 def _execute_parts(opts: RunOptions, config: Config, outcome: RunOutcome,
                    on_problem: Callable[[Problem], None]) -> None:
-    from .dask_engine import dask_write_parts
+    from .dask_engine import dask_write_parts, remove_stale_parts
 
     items = iter_sources(opts.inputs, config.max_bytes)
+    written: list[str] = []
     for part in dask_write_parts(items, config, opts.out or "", opts.fmt,
                                  scheduler=opts.scheduler, partition_size=opts.partition_size,
                                  n_workers=opts.jobs, defuse_formulas=opts.defuse_formulas):
+        written.append(part.path)
         part.add_to(outcome.report)
         for result in part.results:
             for problem in result.problems:
                 outcome.stats.add_problem(problem)
                 on_problem(problem)
+    # Only after every part is written: an interrupted run leaves the earlier parts alone.
+    outcome.stale_parts = len(remove_stale_parts(opts.out or "", written))
     _write_side_files(opts, outcome)
