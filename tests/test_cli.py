@@ -132,9 +132,9 @@ def test_jobs_2_output_identical_to_jobs_1() -> None:
 
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
 def test_worker_encoded_output_equals_whole_record_output(tmp_path: Path, fmt: str) -> None:
-    """Workers encode records unless the run needs them whole (--stats): same bytes."""
+    """Workers encode records unless the run needs them whole (--near-dupes): same bytes."""
     encoded = invoke([str(SEEDS), "-f", fmt, "-j", "2"]).stdout
-    whole = invoke([str(SEEDS), "-f", fmt, "-j", "1", "--stats", str(tmp_path / "s.json")]).stdout
+    whole = invoke([str(SEEDS), "-f", fmt, "-j", "1", "--near-dupes", "0.9"]).stdout
     assert encoded == whole and len(encoded) > 1000
 
 
@@ -153,9 +153,46 @@ def test_progress_bar_counts_files_of_total(monkeypatch: pytest.MonkeyPatch) -> 
     total = count_inputs([str(SEEDS)])
     assert total == 5
     results = [FileResult(f"f{i}", records=[{"warnings": []}]) for i in range(total)]
-    out = list(cli._with_progress(iter(results), total, console))
+    out = list(cli._with_progress(iter(results), lambda: total, console))
     assert out == results  # the bar passes every result on, in order
     assert "ingesting" in screen.getvalue() and "5/5" in screen.getvalue()
+
+
+def test_progress_bar_runs_before_the_inputs_are_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Listing a big compressed archive takes as long as reading it: the run does not wait for
+    # the count. The bar shows done/? until the count comes, then done/total.
+    import io
+    import threading
+    import time
+
+    from rich.console import Console
+
+    from news_ingest import cli
+    from news_ingest.pipeline import FileResult
+
+    monkeypatch.setattr(cli, "PROGRESS_AFTER_SECONDS", -1.0)
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=100)
+    release = threading.Event()
+    counted = threading.Event()
+
+    def slow_count() -> int:
+        release.wait(10)
+        counted.set()
+        return 6
+
+    def results():
+        for i in range(6):
+            if i == 3:
+                assert "/?" in screen.getvalue()  # no total yet, and the run goes on
+                release.set()
+                counted.wait(10)
+                time.sleep(0.2)  # let the counting thread hand over its answer
+            yield FileResult(f"f{i}", records=[{"warnings": []}])
+
+    out = list(cli._with_progress(results(), slow_count, console))
+    assert [r.name for r in out] == [f"f{i}" for i in range(6)]
+    assert "6/6" in screen.getvalue()
 
 
 def test_count_inputs_lists_archives(tmp_path: Path) -> None:

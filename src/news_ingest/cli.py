@@ -13,8 +13,9 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -51,10 +52,14 @@ PROGRESS_AFTER_SECONDS = 0.5
 
 
 def _with_progress(
-    results: Iterator[FileResult], total: int | None, console: Any = None
+    results: Iterator[FileResult], count: Callable[[], int] | None, console: Any = None
 ) -> Iterator[FileResult]:
     """A rich progress bar on stderr once a run lasts more than a moment: files done of total,
-    articles per second, time left. It is removed when the run ends (the summary follows)."""
+    articles per second, time left. It is removed when the run ends (the summary follows).
+
+    ``count`` (how many inputs there are) runs in a background thread, so a large tree or a
+    compressed archive, which takes as long to list as to read, never delays the run: until it
+    answers the bar shows ``done/?``."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -64,14 +69,26 @@ def _with_progress(
         TimeRemainingColumn,
     )
 
+    counted: list[int] = []
+    if count is not None:
+        def run_count() -> None:
+            with contextlib.suppress(Exception):  # a total is a nicety: the run reports errors
+                counted.append(count())
+
+        threading.Thread(target=run_count, name="count-inputs", daemon=True).start()
     started = time.monotonic()
     done = records = 0
+    total: int | None = None
     progress = task = None
     try:
         for result in results:
             done += 1
             records += len(result.records)
             elapsed = time.monotonic() - started
+            if total is None and counted:
+                total = counted[0]
+                if progress is not None and task is not None:
+                    progress.update(task, total=total)
             if progress is None and elapsed > PROGRESS_AFTER_SECONDS:
                 progress = Progress(
                     TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(),

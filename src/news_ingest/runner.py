@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 import tempfile
@@ -227,12 +228,14 @@ def execute(
     opts: RunOptions,
     *,
     on_problem: Callable[[Problem], None] = lambda problem: None,
-    wrap: Callable[[Iterator[FileResult], int | None], Iterator[FileResult]] | None = None,
+    wrap: Callable[[Iterator[FileResult], Callable[[], int] | None], Iterator[FileResult]]
+    | None = None,
     at: str | None = None,
 ) -> RunOutcome:
-    """Run the job. ``wrap`` may wrap the stream of results (a progress bar); it is given the
-    number of inputs, counted first (None with a state, which skips unchanged inputs). ``at`` is
-    the ingestion time stored in the state (default: now, UTC)."""
+    """Run the job. ``wrap`` may wrap the stream of results (a progress bar); it is given a
+    function that counts the inputs, for it to call when it likes (None with a state, which
+    skips unchanged inputs). ``at`` is the ingestion time stored in the state (default: now,
+    UTC)."""
     check_options(opts)
     layouts = Context(opts.config).layouts  # configuration errors surface before any input
     store = StateStore(opts.state_path) if opts.state_path else None  # so does a bad state
@@ -272,7 +275,8 @@ def execute(
             stack.callback(results.close)
             if wrap is not None:
                 # With --state, unchanged inputs give no result: no total to count towards.
-                results = wrap(results, count_inputs(opts.inputs) if store is None else None)
+                count = functools.partial(count_inputs, opts.inputs) if store is None else None
+                results = wrap(results, count)
                 stack.callback(results.close)
             if opts.link_read_also:
                 # Links may point forward: records go to a scratch file, then a second pass
