@@ -344,3 +344,17 @@ def test_a_second_run_into_a_part_folder_leaves_only_its_own_parts(tmp_path: Pat
     assert "removed 2 part files of an earlier run from the output folder" in run.stderr
     joined = b"".join((parts / n).read_bytes() for n in names)
     assert joined == (tmp_path / "local.jsonl").read_bytes()
+
+
+def test_a_run_that_writes_no_record_leaves_a_part_folder_as_it_was(tmp_path: Path) -> None:
+    parts = tmp_path / "parts"
+    good = CliRunner().invoke(main, [str(SEEDS), "--engine", "dask", "-j", "1",
+                                     "--partition-size", "2", "--out", f"{parts}/"])
+    assert good.exit_code == 0, good.stderr
+    before = {p.name: p.read_bytes() for p in parts.iterdir()}
+    typo = CliRunner().invoke(main, [str(tmp_path / "seedz"), "--engine", "dask", "-j", "1",
+                                     "--out", f"{parts}/"])
+    assert typo.exit_code == 1
+    assert "no such file or folder" in typo.stderr
+    assert "kept 3 part files of an earlier run in the output folder" in typo.stderr
+    assert {p.name: p.read_bytes() for p in parts.iterdir()} == before  # not even part-00000

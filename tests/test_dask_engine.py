@@ -302,3 +302,11 @@ def test_remove_stale_parts_on_an_object_store() -> None:
     assert sorted(p.rsplit("/", 1)[1] for p in fs.ls("/stale-bucket/run", detail=False)) == [
         "keep.me", "part-00000.csv"]
     fs.rm("/stale-bucket", recursive=True)
+
+
+def test_a_partition_whose_inputs_all_failed_writes_no_part(tmp_path: Path) -> None:
+    items = [SourceProblem("gone.txt", "no such file"), Source("empty.txt", data=b"  \n")]
+    part = dask_engine._write_task(0, items, Config(), str(tmp_path), "jsonl", True, {})
+    assert part.path is None and part.records == 0
+    assert [len(r.problems) for r in part.results] == [1, 1]
+    assert list(tmp_path.iterdir()) == []

@@ -52,14 +52,14 @@ PROGRESS_AFTER_SECONDS = 0.5
 
 
 def _with_progress(
-    results: Iterator[FileResult], count: Callable[[], int] | None, console: Any = None
+    results: Iterator[FileResult], count: Callable[..., int] | None, console: Any = None
 ) -> Iterator[FileResult]:
     """A rich progress bar on stderr once a run lasts more than a moment: files done of total,
     articles per second, time left. It is removed when the run ends (the summary follows).
 
-    ``count`` (how many inputs there are) runs in a background thread, so a large tree or a
-    compressed archive, which takes as long to list as to read, never delays the run: until it
-    answers the bar shows ``done/?``."""
+    ``count(stop=event)`` (how many inputs there are) runs in a background thread, so a large
+    tree or a compressed archive, which takes as long to list as to read, never delays the run:
+    until it answers the bar shows ``done/?``. It is told to stop when the results end."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -70,12 +70,15 @@ def _with_progress(
     )
 
     counted: list[int] = []
+    stop = threading.Event()
+    counter = None
     if count is not None:
         def run_count() -> None:
             with contextlib.suppress(Exception):  # a total is a nicety: the run reports errors
-                counted.append(count())
+                counted.append(count(stop=stop))
 
-        threading.Thread(target=run_count, name="count-inputs", daemon=True).start()
+        counter = threading.Thread(target=run_count, name="count-inputs", daemon=True)
+        counter.start()
     started = time.monotonic()
     done = records = 0
     total: int | None = None
@@ -100,6 +103,9 @@ def _with_progress(
                 progress.update(task, advance=1, rate=f"{records / elapsed:,.0f}")
             yield result
     finally:
+        stop.set()
+        if counter is not None:
+            counter.join(timeout=2.0)  # it checks at every file; a stuck file system won't hold us
         if progress is not None:
             progress.stop()
 
@@ -308,4 +314,7 @@ def _summary(outcome: RunOutcome) -> list[str]:
     if outcome.stale_parts:
         lines.append(f"removed {outcome.stale_parts} part files of an earlier run from the "
                      "output folder")
+    if outcome.kept_parts:
+        lines.append(f"kept {outcome.kept_parts} part files of an earlier run in the output "
+                     "folder: this run wrote no record")
     return lines

@@ -97,7 +97,7 @@ class PartResult:
     have counted for the full results.
     """
 
-    path: str
+    path: str | None  # None: the partition gave no record, so no part file was written
     records: int
     results: list[FileResult] = field(default_factory=list)
     record_warnings: list[list[list[str]]] = field(default_factory=list)
@@ -155,7 +155,9 @@ def dask_write_parts(
     Every part is complete in itself (a JSON part is a JSON array, a CSV part has its header).
     A local part is written to a temporary name and renamed; on object stores the upload at
     close is a single atomic PUT. A local ``out_dir`` is created when missing. No part is
-    written for zero inputs. ``storage_options`` go to ``fsspec`` (e.g. an S3 endpoint).
+    written for zero inputs, nor for a partition whose inputs all failed (its PartResult has
+    ``path=None``): an empty part never replaces one an earlier run wrote. ``storage_options``
+    go to ``fsspec`` (e.g. an S3 endpoint).
     """
     _check_partition_size(partition_size)
     if fmt not in FORMATS:
@@ -174,12 +176,13 @@ PART_NAME = re.compile(r"part-[0-9]{5,}\.(?:jsonl|json|csv)")
 
 
 def remove_stale_parts(
-    out_dir: str, written: Iterable[str], storage_options: dict[str, Any] | None = None
+    out_dir: str, written: Iterable[str], storage_options: dict[str, Any] | None = None,
+    *, dry_run: bool = False,
 ) -> list[str]:
     """After a complete run into ``out_dir``: delete the part files an earlier run left there
     (``part-NNNNN.<jsonl|json|csv>`` not among ``written``, the paths this run's parts were
     written to), so that the folder holds this run's output and nothing else. Other files are
-    never touched. Returns the paths removed, sorted."""
+    never touched. Returns the paths removed (with ``dry_run``: that would be), sorted."""
     modules = _import_dask()
     options = dict(storage_options or {})
     fs, root = modules["fsspec"].core.url_to_fs(out_dir, **options)
@@ -192,8 +195,9 @@ def remove_stale_parts(
                    if entry.get("type") == "file"
                    and PART_NAME.fullmatch(name := posixpath.basename(str(entry["name"])))
                    and name not in keep)
-    for path in stale:
-        fs.rm(path)
+    if not dry_run:
+        for path in stale:
+            fs.rm(path)
     return stale
 
 
@@ -410,8 +414,11 @@ def _write_task(
     options: dict[str, Any],
 ) -> PartResult:
     results = _process_batch(batch, config)
-    path = f"{root.rstrip('/')}/part-{index:05d}.{fmt}"
-    count = _write_part(path, fmt, results, defuse, options)
+    path: str | None = f"{root.rstrip('/')}/part-{index:05d}.{fmt}"
+    if any(r.records for r in results):
+        count = _write_part(path, fmt, results, defuse, options)
+    else:  # inputs that all failed: no empty part to replace a good one of an earlier run
+        path, count = None, 0
     return PartResult(
         path, count,
         results=[FileResult(r.name, problems=r.problems) for r in results],

@@ -102,6 +102,7 @@ class RunOutcome:
     linked: int = 0
     lexicon: str | None = None  # what happened to the tag lexicon, in words
     stale_parts: int = 0  # part files of an earlier run removed from --out DIR/
+    kept_parts: int = 0  # ... or left there, by a run that wrote no record
 
 
 # --- tag lexicon --------------------------------------------------------------------------------
@@ -228,14 +229,14 @@ def execute(
     opts: RunOptions,
     *,
     on_problem: Callable[[Problem], None] = lambda problem: None,
-    wrap: Callable[[Iterator[FileResult], Callable[[], int] | None], Iterator[FileResult]]
+    wrap: Callable[[Iterator[FileResult], Callable[..., int] | None], Iterator[FileResult]]
     | None = None,
     at: str | None = None,
 ) -> RunOutcome:
     """Run the job. ``wrap`` may wrap the stream of results (a progress bar); it is given a
-    function that counts the inputs, for it to call when it likes (None with a state, which
-    skips unchanged inputs). ``at`` is the ingestion time stored in the state (default: now,
-    UTC)."""
+    function that counts the inputs (``sources.count_inputs`` with the inputs bound; it takes
+    an optional ``stop`` event), for it to call when it likes (None with a state, which skips
+    unchanged inputs). ``at`` is the ingestion time stored in the state (default: now, UTC)."""
     check_options(opts)
     layouts = Context(opts.config).layouts  # configuration errors surface before any input
     store = StateStore(opts.state_path) if opts.state_path else None  # so does a bad state
@@ -392,12 +393,17 @@ def _execute_parts(opts: RunOptions, config: Config, outcome: RunOutcome,
     for part in dask_write_parts(items, config, opts.out or "", opts.fmt,
                                  scheduler=opts.scheduler, partition_size=opts.partition_size,
                                  n_workers=opts.jobs, defuse_formulas=opts.defuse_formulas):
-        written.append(part.path)
+        if part.path is not None:
+            written.append(part.path)
         part.add_to(outcome.report)
         for result in part.results:
             for problem in result.problems:
                 outcome.stats.add_problem(problem)
                 on_problem(problem)
-    # Only after every part is written: an interrupted run leaves the earlier parts alone.
-    outcome.stale_parts = len(remove_stale_parts(opts.out or "", written))
+    # Only after every part is written: an interrupted run leaves the earlier parts alone, and
+    # so does a run that wrote no record (a mistyped input must not wipe a good dataset).
+    if outcome.report.records:
+        outcome.stale_parts = len(remove_stale_parts(opts.out or "", written))
+    else:
+        outcome.kept_parts = len(remove_stale_parts(opts.out or "", written, dry_run=True))
     _write_side_files(opts, outcome)
