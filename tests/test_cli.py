@@ -153,7 +153,7 @@ def test_progress_bar_counts_files_of_total(monkeypatch: pytest.MonkeyPatch) -> 
     total = count_inputs([str(SEEDS)])
     assert total == 5
     results = [FileResult(f"f{i}", records=[{"warnings": []}]) for i in range(total)]
-    out = list(cli._with_progress(iter(results), lambda: total, console))
+    out = list(cli._with_progress(iter(results), lambda stop=None: total, console))
     assert out == results  # the bar passes every result on, in order
     assert "ingesting" in screen.getvalue() and "5/5" in screen.getvalue()
 
@@ -176,7 +176,7 @@ def test_progress_bar_runs_before_the_inputs_are_counted(monkeypatch: pytest.Mon
     release = threading.Event()
     counted = threading.Event()
 
-    def slow_count() -> int:
+    def slow_count(stop: threading.Event | None = None) -> int:
         release.wait(10)
         counted.set()
         return 6
@@ -193,6 +193,31 @@ def test_progress_bar_runs_before_the_inputs_are_counted(monkeypatch: pytest.Mon
     out = list(cli._with_progress(results(), slow_count, console))
     assert [r.name for r in out] == [f"f{i}" for i in range(6)]
     assert "6/6" in screen.getvalue()
+
+
+def test_the_count_stops_when_the_run_ends(tmp_path: Path) -> None:
+    import threading
+
+    from news_ingest import cli
+    from news_ingest.pipeline import FileResult
+    from news_ingest.sources import CountStopped, count_inputs
+
+    stopped = threading.Event()
+
+    def endless_count(stop: threading.Event) -> int:
+        stop.wait(10)  # a huge archive being listed
+        stopped.set()
+        return 1
+
+    results = [FileResult("a"), FileResult("b")]
+    assert list(cli._with_progress(iter(results), endless_count)) == results
+    assert stopped.is_set()  # told to stop, and done, by the time the results are through
+
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(CountStopped):
+        count_inputs([str(SEEDS)], stop=stop)
+    assert count_inputs([str(SEEDS)], stop=threading.Event()) == 5
 
 
 def test_count_inputs_lists_archives(tmp_path: Path) -> None:

@@ -14,9 +14,10 @@ import os
 import stat
 import sys
 import tarfile
+import threading
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from .errors import DecodeError, SourceError
@@ -210,28 +211,48 @@ def iter_sources(
             yield SourceProblem(item, "no such file or folder")
 
 
-def count_inputs(inputs: list[str]) -> int:
+class CountStopped(Exception):
+    """``count_inputs`` was told to stop before it finished."""
+
+
+def count_inputs(inputs: list[str], stop: threading.Event | None = None) -> int:
     """How many items ``iter_sources`` will yield, for a progress bar: folders are walked by
-    name (nothing is read) and archives are listed (a compressed tar is decompressed once)."""
+    name (nothing is read) and archives are listed (a compressed tar is decompressed once).
+
+    ``stop``: when it is set, counting gives up (``CountStopped``) at the next file or
+    archive member, so a count running beside the run ends with it."""
+    def check() -> None:
+        if stop is not None and stop.is_set():
+            raise CountStopped()
+
     total = 0
     for item in inputs:
+        check()
         if os.path.isdir(item):
             for found in _walk(item, open_archives=False):
-                total += _count_archive(found.name) if is_archive(found.name) else 1
+                check()
+                total += _count_archive(found.name, check) if is_archive(found.name) else 1
         elif item != "-" and is_archive(item) and os.path.isfile(item):
-            total += _count_archive(item)
+            total += _count_archive(item, check)
         else:
             total += 1
     return total
 
 
-def _count_archive(path: str) -> int:
+def _count_archive(path: str, check: Callable[[], None] = lambda: None) -> int:
+    def counted(entries: Iterable[bool]) -> int:
+        total = 0
+        for wanted in entries:
+            check()
+            total += wanted
+        return total
+
     try:
         if path.lower().endswith(".zip"):
             with zipfile.ZipFile(path) as zf:
-                return sum(1 for i in zf.infolist() if not i.is_dir() and _wanted(i.filename))
+                return counted(not i.is_dir() and _wanted(i.filename) for i in zf.infolist())
         with tarfile.open(path, mode="r:*") as tf:
-            return sum(1 for m in tf if m.isfile() and _wanted(m.name))
+            return counted(m.isfile() and _wanted(m.name) for m in tf)
     except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile):
         return 1  # iter_archive will report it as one problem
 
