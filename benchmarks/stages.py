@@ -49,9 +49,11 @@ def measure(folder: str, files: int) -> list[tuple[str, float]]:
         # cyclic GC would walk that growing heap and bill it to whichever stage runs last.
         gc.collect()
         gc.disable()
-        started = time.perf_counter()
-        result = fn()
-        gc.enable()
+        try:
+            started = time.perf_counter()
+            result = fn()
+        finally:
+            gc.enable()
         rows.append((label, (time.perf_counter() - started) * 1e6 / n))
         return result
 

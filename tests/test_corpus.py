@@ -3,11 +3,13 @@ unless committed), near-duplicate groups, corpus statistics and read-also links.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import doctest
 import functools
 import io
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -524,10 +526,23 @@ def test_seen_ids_remember_the_first_file_of_each_id_past_their_memory_cap() -> 
         assert seen.get("f" * 16) == "z.txt"
         assert seen.count == 40_001
         # the table is far larger than the 64 KiB page cache: the rest is in SQLite's temporary
-        # file, not in this process's memory
+        # file (opened, then unlinked: /proc still shows it), not in this process's memory
         pages, size = (seen._db.execute(f"PRAGMA {p}").fetchone()[0]
                        for p in ("page_count", "page_size"))
         assert pages * size > 20 * 64 * 1024
+        if Path("/proc/self/fd").is_dir():  # Linux, as in CI
+            assert _sqlite_temp_files(), "no temporary file: the ids are all in memory"
+    assert not _sqlite_temp_files()  # closing removes it
+
+
+def _sqlite_temp_files() -> list[str]:
+    if not Path("/proc/self/fd").is_dir():
+        return []
+    targets = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            targets.append(os.readlink(f"/proc/self/fd/{fd}"))
+    return [t for t in targets if "etilqs_" in t]  # SQLite's name for its temporary files
 
 
 def test_docstring_examples() -> None:
