@@ -192,3 +192,27 @@ def test_headline_missing_is_reported_not_replaced_by_another_line() -> None:
     result = process(Source("x.txt", data="\n".join(lines).encode()), Context(Config()))
     assert result.records == []
     assert result.problems[0].reason == "no title line: the first line (1) is a labelled field"
+
+
+def test_packaged_layouts_validate_against_the_schema() -> None:
+    # Runs skip validating the packaged layouts (jsonschema costs ~40 ms of start-up): this is
+    # where they are validated.
+    import yaml
+
+    from news_ingest.layouts import layout_validator
+
+    files = sorted((ROOT / "src/news_ingest/layouts").glob("*.yaml"))
+    assert len(files) == len(packaged_layouts()) >= 3
+    for path in files:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert [e.message for e in layout_validator().iter_errors(data)] == [], path.name
+
+
+def test_a_run_without_user_layouts_does_not_import_jsonschema() -> None:
+    import subprocess
+    import sys
+
+    script = ("import sys; from news_ingest.layouts import LayoutSet; LayoutSet.load(); "
+              "print('jsonschema' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr
