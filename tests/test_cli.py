@@ -311,3 +311,20 @@ def test_every_option_has_help_and_is_documented_in_the_readme() -> None:
         assert param.help, param.name
         names = [o for o in (*param.opts, *param.secondary_opts) if o.startswith("--")]
         assert any(re.search(rf"{n}\b", line) for n in names for line in table), names
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_out_ending_in_gz_is_gzip_of_the_plain_output(tmp_path: Path, fmt: str) -> None:
+    import gzip
+
+    plain = tmp_path / f"o.{fmt}"
+    packed = tmp_path / f"o.{fmt}.gz"
+    again = tmp_path / f"again.{fmt}.gz"
+    for out in (plain, packed, again):
+        result = invoke([str(SEEDS), "--out", str(out), "-j", "2"])
+        assert result.exit_code == 0, result.stderr
+    data = packed.read_bytes()
+    assert data[:2] == b"\x1f\x8b" and len(data) < len(plain.read_bytes()) / 2
+    assert gzip.decompress(data) == plain.read_bytes()
+    assert again.read_bytes() == data  # no time stamp in the header: same input, same bytes
+    assert data[8] == 0  # XFL: neither level 9 (2) nor level 1 (4); we write level 6
