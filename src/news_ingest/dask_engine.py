@@ -172,7 +172,7 @@ def dask_write_parts(
 
 
 #: A part file's name, as ``_write_task`` makes them (any output format).
-PART_NAME = re.compile(r"part-[0-9]{5,}\.(?:jsonl|json|csv)")
+PART_NAME = re.compile(rf"part-[0-9]{{5,}}\.(?:{'|'.join(FORMATS)})")
 
 
 def remove_stale_parts(

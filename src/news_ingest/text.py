@@ -98,16 +98,19 @@ def clean_lines(text: str) -> list[str]:
 
     ``'a\u00a0\u00a0b\r\n\u00a0\r\nc '`` -> ``['a b', '', 'c']``.
     """
-    if any(end in text for end in _OTHER_LINE_ENDS):
-        text = LINE_BREAKS.sub("\n", text)
-    return [line.strip() for line in _canonical(text).split("\n")]
+    return [line.strip() for line in _canonical(_unify_line_ends(text)).split("\n")]
 
 
 def split_lines(text: str) -> list[str]:
     """Split on every line end real dumps use (CRLF, CR, LF, U+2028/U+2029/U+0085)."""
+    return _unify_line_ends(text).split("\n")
+
+
+def _unify_line_ends(text: str) -> str:
+    """Every line end as ``\n`` (the regex runs only when there is another kind)."""
     if any(end in text for end in _OTHER_LINE_ENDS):
-        text = LINE_BREAKS.sub("\n", text)
-    return text.split("\n")
+        return LINE_BREAKS.sub("\n", text)
+    return text
 
 
 def stored_form(text: str) -> str:
