@@ -7,55 +7,76 @@ Stage: normalise. Raw date text -> parts -> ISO date ('YYYY-MM-DD').
 * `find_dates` finds every date mention inside running text, with character spans.
 * `infer_year` supplies a missing year from the article's own text, or nothing.
 
+The words it knows (month names of every family, weekdays, the words a date line may hold
+around its date) are data: ``data/dates.yaml``. A layout extends them under its ``dates:`` key
+(`DateReader.extended`), so a layout for an outlet in another language needs no code. The
+module functions use the packaged words (`DateReader.packaged`).
+
 Rules every function follows:
 
 * Never invent a part. A part that is not written in the text is ``None``; nothing is ever
   taken from "today". A two-digit year is not a year.
 * Arabic-Indic (U+0660-U+0669) and Extended (U+06F0-U+06F9) digits count as ASCII digits.
 * Arabic month names of all three families (Egyptian/Gulf, Levantine/Iraqi, Maghrebi, plus the
-  Moroccan spellings) and English names are matched on a folded form (alef/hamza, ya/alef maqsura,
-  ta marbuta/ha are folded; diacritics and tatweel are skipped). Dual forms
+  Moroccan spellings), English and French names are matched on a folded form (alef/hamza,
+  ya/alef maqsura, ta marbuta/ha are folded; diacritics and tatweel are skipped). Dual forms
   (``نوفمبر/تشرين الثاني``) must agree; when they name different months the mention is dropped.
 * Numeric dates: year-first (``2024-11-07``) is always Y-M-D; otherwise day-first
   (``07/11/2024`` is 7 November), unless the middle number cannot be a month (``11/17/2024``).
+  A reader built with ``numeric_order='unknown'`` marks a slash date whose two first numbers
+  could each be the month (``5/7/2023``) as ``ambiguous``; ``'month-first'`` reads it M/D/Y.
   A numeric date needs its four-digit year.
 * Times and zones are ignored, never applied: ``Sun, 15 Jul 2018 21:56:56 +0400`` is 2018-07-15,
-  the date as written in its own offset.
+  the date as written in its own offset. A weekday named on a date line is kept
+  (``PartialDate.weekday``) so that a caller can check it against the date.
 
 Folding maps one character to one character, so spans found on the folded text are spans of the
-input. All regular expressions are compiled at import. The one that scans running text has only
-bounded repeats (its longest match is under 256 characters), and `find_dates` runs it only in
-windows around digits and dual-form separators, so text without them costs one linear scan.
-`read_date` looks only at lines of at most 256 characters.
+input. The regular expressions of the packaged reader are compiled at import. The one that scans
+running text has only bounded repeats (its longest match is under 256 characters), and
+`find_dates` runs it only in windows around digits and dual-form separators, so text without
+them costs one linear scan. `read_date` looks only at lines of at most 256 characters, and
+checks what surrounds the date token by token, never with a nested repeat (no backtracking).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from importlib import resources
+from typing import Any
 
+import yaml
 from dateutil import parser as du_parser
 
-__all__ = ["PartialDate", "find_dates", "infer_year", "read_date"]
+__all__ = ["DateReader", "PartialDate", "find_dates", "infer_year", "read_date"]
 
 YEAR_MIN = 1800
 YEAR_MAX = 2200
 # A line longer than this is not a date line; `read_date` returns None without parsing it.
 MAX_DATE_LINE = 256
+#: How a reader reads a numeric date whose first two numbers could each be the month.
+NUMERIC_ORDERS = ("day-first", "month-first", "unknown")
 
 
 @dataclass(frozen=True)
 class PartialDate:
-    """A date whose parts may be missing; ``start``/``end`` is the span of the matched text."""
+    """A date whose parts may be missing; ``start``/``end`` is the span of the matched text.
+
+    ``weekday`` (0 = Monday) is the weekday a date line names beside its date; ``ambiguous``
+    says the numbers could be read day-first or month-first (see ``NUMERIC_ORDERS``).
+    """
 
     year: int | None
     month: int | None
     day: int | None
     start: int = 0
     end: int = 0
+    weekday: int | None = None
+    ambiguous: bool = False
 
     @property
     def complete(self) -> bool:
@@ -78,6 +99,17 @@ class PartialDate:
             return date(self.year, self.month, self.day).isoformat()
         except (ValueError, OverflowError, TypeError):
             return None
+
+    def weekday_disagrees(self) -> bool:
+        """True when the line names a weekday the (complete) date does not fall on.
+
+        >>> PartialDate(2023, 10, 20, weekday=4).weekday_disagrees()  # a Friday
+        False
+        """
+        iso = self.iso()
+        if self.weekday is None or iso is None:
+            return False
+        return date.fromisoformat(iso).weekday() != self.weekday
 
 
 # --------------------------------------------------------------------------------------------
@@ -115,41 +147,101 @@ def _fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
+_TATWEEL_DOT_RE = re.compile(r"[\u0640.]+")
+_SPACES_RE = re.compile(r"\s+")
+
+
+def _word_key(name: str) -> str:
+    """The key a name is looked up by: folded, tatweel and dots out, spaces folded, lower case."""
+    return _SPACES_RE.sub(" ", _TATWEEL_DOT_RE.sub("", _fold(name))).strip().lower()
+
+
 # --------------------------------------------------------------------------------------------
-# Month names, in folded spelling.
+# The words a reader knows (data/dates.yaml, extended by a layout's `dates:` key).
 
-_AR_MONTHS: dict[str, int] = {
-    # Egyptian / Gulf
-    "يناير": 1, "فبراير": 2, "مارس": 3, "ابريل": 4, "مايو": 5, "يونيو": 6, "يونيه": 6,
-    "يوليو": 7, "يوليه": 7, "اغسطس": 8, "سبتمبر": 9, "اكتوبر": 10, "نوفمبر": 11, "ديسمبر": 12,
-    # Levantine / Iraqi
-    "كانون الثاني": 1, "كانون ثاني": 1, "شباط": 2, "اذار": 3, "نيسان": 4, "ايار": 5,
-    "حزيران": 6, "تموز": 7, "اب": 8, "ايلول": 9, "تشرين الاول": 10, "تشرين اول": 10,
-    "تشرين الثاني": 11, "تشرين ثاني": 11, "كانون الاول": 12, "كانون اول": 12,
-    # Maghrebi (Algeria, Tunisia)
-    "جانفي": 1, "فيفري": 2, "افريل": 4, "ماي": 5, "جوان": 6, "جويليه": 7, "اوت": 8,
-    # Moroccan
-    "يوليوز": 7, "غشت": 8, "شتنبر": 9, "نونبر": 11, "دجنبر": 12,
-}
-# Levantine names written with a digit: تشرين 1 / تشرين 2 / كانون 1 / كانون 2.
-_AR_DIGIT_MONTHS: dict[str, int] = {"تشرين1": 10, "تشرين2": 11, "كانون1": 12, "كانون2": 1}
-# Names that are also everyday words (مارس "he practised", ماي, اب "father", اوت): never read
-# with a clitic letter glued in front (باب is "door", not "in August").
-_AR_AMBIGUOUS = frozenset({"مارس", "ماي", "اب", "اوت"})
 
-_EN_FULL = (
-    "january february march april may june july august september october november december"
-).split()
-_EN_MONTHS: dict[str, int] = {name: i for i, name in enumerate(_EN_FULL, 1)}
-_EN_ABBR: dict[str, int] = {name[:3]: i for i, name in enumerate(_EN_FULL, 1)}
-_EN_ABBR["sept"] = 9
-del _EN_ABBR["may"]
+@dataclass(frozen=True)
+class DateWords:
+    """Month names, weekdays and the other words of date lines, each keyed by `_word_key`."""
+
+    months: tuple[tuple[str, int], ...]
+    abbreviations: tuple[tuple[str, int], ...]
+    digit_months: tuple[tuple[str, tuple[tuple[int, int], ...]], ...]
+    everyday: frozenset[str]
+    weekdays: tuple[tuple[str, int], ...]
+    ignorable: tuple[str, ...]
+    zones: tuple[str, ...]
+    zone_words: tuple[str, ...]
+    hijri: tuple[str, ...]
+    ordinals: tuple[str, ...]
+    today: tuple[str, ...] = ()
+    connectors: tuple[str, ...] = ()
+    month_words: tuple[str, ...] = ()
+    year_words: tuple[str, ...] = ()
+    year_suffixes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> DateWords:
+        def pairs(key: str) -> tuple[tuple[str, int], ...]:
+            return tuple(sorted({_word_key(str(k)): int(v)
+                                 for k, v in (data.get(key) or {}).items()}.items()))
+
+        def words(key: str) -> tuple[str, ...]:
+            return tuple(sorted({_word_key(str(w)) for w in data.get(key) or []}))
+
+        digits = tuple(sorted(
+            (_word_key(str(name)), tuple(sorted((int(k), int(v)) for k, v in forms.items())))
+            for name, forms in (data.get("digit_months") or {}).items()))
+        return cls(
+            months=pairs("months"), abbreviations=pairs("abbreviations"), digit_months=digits,
+            everyday=frozenset(words("everyday_words")), weekdays=pairs("weekdays"),
+            ignorable=words("ignorable"), zones=words("zones"), zone_words=words("zone_words"),
+            hijri=words("hijri_months"), ordinals=words("ordinals"), today=words("today"),
+            connectors=words("connectors"), month_words=words("month_words"),
+            year_words=words("year_words"), year_suffixes=words("year_suffixes"),
+        )
+
+    def merged(self, other: DateWords) -> DateWords:
+        """These words plus ``other``'s (a name in both takes ``other``'s month)."""
+        def union(a: tuple, b: tuple) -> tuple:
+            return tuple(sorted({**dict(a), **dict(b)}.items()))
+
+        def both(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(sorted({*a, *b}))
+
+        return DateWords(
+            months=union(self.months, other.months),
+            abbreviations=union(self.abbreviations, other.abbreviations),
+            digit_months=union(self.digit_months, other.digit_months),
+            everyday=self.everyday | other.everyday,
+            weekdays=union(self.weekdays, other.weekdays),
+            ignorable=both(self.ignorable, other.ignorable),
+            zones=both(self.zones, other.zones),
+            zone_words=both(self.zone_words, other.zone_words),
+            hijri=both(self.hijri, other.hijri), ordinals=both(self.ordinals, other.ordinals),
+            today=both(self.today, other.today),
+            connectors=both(self.connectors, other.connectors),
+            month_words=both(self.month_words, other.month_words),
+            year_words=both(self.year_words, other.year_words),
+            year_suffixes=both(self.year_suffixes, other.year_suffixes),
+        )
+
+
+@functools.cache
+def packaged_words() -> DateWords:
+    """The words of ``data/dates.yaml``."""
+    text = resources.files("news_ingest").joinpath("data/dates.yaml").read_text("utf-8")
+    return DateWords.from_data(yaml.safe_load(text))
+
+
+# --------------------------------------------------------------------------------------------
+# The grammar: regular expressions built from the words.
 
 _SP = r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u0640]"  # no line breaks
 _LETTER = r"[^\W\d_\u0640]"  # a letter (tatweel does not count)
 _NOT_LETTER_AHEAD = rf"(?!{_LETTER})"
 _NOT_LETTER_BEHIND = rf"(?<!{_LETTER})"
-
 
 # A name is a sequence of atoms; names are merged into a trie so that the regex engine tests
 # one first letter instead of a hundred alternatives (it runs at every position of the text).
@@ -168,6 +260,19 @@ def _ar_atoms(name: str) -> list[_Atom]:
                 joint = ""
             atoms.append((0, joint + re.escape(ch)))
     return atoms
+
+
+def _latin_atoms(name: str, abbr: bool) -> list[list[_Atom]]:
+    """Title, lower and upper case (no re.IGNORECASE: it disables the fast literal checks)."""
+    out = []
+    for variant in sorted({name.capitalize(), name, name.upper()}):
+        atoms: list[_Atom] = []
+        for w, word in enumerate(variant.split(" ")):
+            for i, ch in enumerate(word):
+                joint = rf"{_SP}{{1,3}}" if w > 0 and i == 0 else ""
+                atoms.append((0, joint + re.escape(ch)))
+        out.append([*atoms, (1, r"\.?")] if abbr else atoms)
+    return out
 
 
 def _trie_regex(names: Iterable[list[_Atom]]) -> str:
@@ -191,105 +296,35 @@ def _trie_regex(names: Iterable[list[_Atom]]) -> str:
     return emit(trie)
 
 
+def _alternation(words: Iterable[str]) -> str:
+    """Words as one alternation, longest first, spaces inside a word matching 1-3 spaces."""
+    parts = [re.escape(w).replace(r"\ ", rf"{_SP}{{1,3}}")
+             for w in sorted(set(words), key=lambda w: (-len(w), w))]
+    return "|".join(parts) or "(?!)"
+
+
 _DIGIT_FORM: _Atom = (1, rf"{_SP}{{0,3}}[12](?![0-9])")  # تشرين 2, كانون 1
-_AR_NAME = _trie_regex(
-    [_ar_atoms(n) for n in _AR_MONTHS]
-    + [[*_ar_atoms(n), _DIGIT_FORM] for n in ("تشرين", "كانون")]
-)
-
-
-def _en_atoms(name: str, abbr: bool) -> list[list[_Atom]]:
-    """Title, lower and upper case (no re.IGNORECASE: it disables the fast literal checks)."""
-    out = []
-    for variant in {name.capitalize(), name, name.upper()}:
-        atoms = [(0, re.escape(ch)) for ch in variant]
-        out.append([*atoms, (1, r"\.?")] if abbr else atoms)
-    return out
-
-
-_EN_NAME = _trie_regex(
-    [a for n in _EN_MONTHS for a in _en_atoms(n, False)]
-    + [a for n in _EN_ABBR for a in _en_atoms(n, True)]
-)
-_NAME = rf"(?:(?:{_AR_NAME}|{_EN_NAME}){_NOT_LETTER_AHEAD})"
-_EN_ONLY = rf"(?:{_EN_NAME}{_NOT_LETTER_AHEAD})"
-
-# A second (or third) name of a dual form: نوفمبر/تشرين الثاني, أيلول/ سبتمبر,
-# يناير كانون الثاني, نوفمبر (تشرين الثاني).
-_DUAL = (
-    rf"(?:{_SP}{{0,3}}[/\\|\-\u2013]{_SP}{{0,3}}{_NAME}"
-    rf"|{_SP}{{1,3}}{_NAME}"
-    rf"|{_SP}{{0,3}}\({_SP}{{0,3}}{_NAME}{_SP}{{0,3}}\))"
-)
-
-_SEP = rf"{_SP}{{0,4}}(?:[,\u060c\-\u2013]{_SP}{{0,4}})?"
 _DAY = r"(?<![0-9.:/\-\u066b])[0-9]{1,2}(?![0-9%\u066a]|[.,\u066b][0-9])"
-_ORD = r"(?:st|nd|rd|th|ST|ND|RD|TH)(?![A-Za-z])"
 _YEAR = r"(?<![0-9.:/\-\u066b])[0-9]{4}(?![0-9]|[.,\u066b/\-][0-9])"
-_YEAR_WORD = rf"(?:من{_SP}{{1,3}})?(?:لل|ال|ل)?(?:عام|سنه){_SP}{{0,3}}"
-_M_SUFFIX = rf"م{_NOT_LETTER_AHEAD}"  # 2024م
-
-
-def _named_month(p: str) -> str:
-    """Month name(s), then an optional year; group names start with ``p``."""
-    return (
-        rf"{_NOT_LETTER_BEHIND}(?P<{p}cl>[وبلف]\u0640{{0,3}})?(?P<{p}mg>{_NAME}{_DUAL}{{0,2}})"
-        rf"(?:{_SEP}(?:{_YEAR_WORD})?(?P<{p}y>{_YEAR})(?P<{p}ym>{_M_SUFFIX})?)?"
-    )
-
-
-# Each alternative is guarded by a one-character lookahead so that the engine gives up at once
-# on the vast majority of positions (spaces, punctuation).
-_MASTER = re.compile(
-    r"(?=[0-9])(?:"
-    # C: year-first numeric, always Y-M-D.
-    rf"(?P<c_y>(?<![0-9.:/\-])[0-9]{{4}})(?P<c_s>[\-/.])(?P<c_m>[0-9]{{1,2}})(?P=c_s)"
-    rf"(?P<c_d>[0-9]{{1,2}})(?![0-9]|[./\-][0-9])"
-    # D: day-first numeric with a four-digit year.
-    rf"|(?P<e_d>(?<![0-9.:/\-])[0-9]{{1,2}})(?P<e_s>[\-/.])(?P<e_m>[0-9]{{1,2}})(?P=e_s)"
-    rf"(?P<e_y>[0-9]{{4}})(?![0-9]|[./\-][0-9])"
-    # A1: day, month name(s), optional year: 7 نوفمبر/تشرين الثاني 2024, 12th, November 2023.
-    rf"|(?P<a_d>{_DAY})(?:{_ORD})?{_SEP}(?:(?:من|of){_SP}{{1,3}})?(?:شهر{_SP}{{1,3}})?"
-    rf"{_named_month('a_')}"
-    r")|(?=[^\W\d_])(?:"
-    # B: English month-first: November 1, 2023.
-    rf"{_NOT_LETTER_BEHIND}(?P<b_mg>{_EN_ONLY}){_SEP}(?P<b_d>{_DAY})(?:{_ORD})?"
-    rf"(?:{_SEP}(?P<b_y>{_YEAR}))?"
-    # A2: month name(s) and optional year, no day: فبراير 2022, أيلول/ سبتمبر.
-    rf"|{_named_month('n_')}"
-    r")"
-)
-_NAME_RE = re.compile(rf"{_NOT_LETTER_BEHIND}{_NAME}")
-_TATWEEL_DOT_RE = re.compile(r"[\u0640.]+")
-_SPACES_RE = re.compile(r"\s+")
+_SEP = rf"{_SP}{{0,4}}(?:[,\u060c\-\u2013]{_SP}{{0,4}})?"
 # Separators that make two adjacent month names a dual form on their own (month-only mention).
 _DUAL_HINT = re.compile(r"[/\\|(\-\u2013]")
-
 # find_dates only runs the big pattern near an anchor: every mention it accepts holds a digit
-# or a dual-form separator. _WINDOW bounds the length of any _MASTER match (a test checks it),
+# or a dual-form separator. _WINDOW bounds the length of any master match (a test checks it),
 # so a mention lies inside the window of each of its anchors.
 _WINDOW = 256
 _ANCHORS = r"0-9\u0660-\u0669\u06f0-\u06f9/\\|(\-\u2013"
 _CLUSTER = re.compile(rf"[{_ANCHORS}]+(?:[^{_ANCHORS}]{{1,{2 * _WINDOW}}}[{_ANCHORS}]+)*")
-
-# What may surround a date on a date line: weekdays, اليوم, times, zones, punctuation.
-_IGN_WORDS = (
-    "(?:ال)?(?:احد|اثنين|ثلاثاء|اربعاء|خميس|جمعه|سبت)|اليوم|يوم|الموافق|في|بتاريخ|تاريخ"
-    "|الساعه|ساعه|صباحا|مساءا|مساء|ظهرا|عصرا|ليلا|فجرا|ص|م|بتوقيت|غرينتش|جرينتش|توقيت"
-    "|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-    "|mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun|on|at|am|pm|a\\.m|p\\.m"
-    "|gmt|utc|ut|z|est|edt|cst|cdt|mst|mdt|pst|pdt|cet|cest|eet|eest|msk|bst|wet|west|ast"
-)
+# What else a date line may hold: times, zone offsets, separators.
 _IGN_NUMS = (
     r"t?[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?"  # 21:56:56, T21:56:56.123
+    r"|[0-9]{1,2}h(?:[0-9]{2})?"  # 10h30 (French)
+    r"|[0-9]{1,2}\.[0-9]{2}(?![.0-9])"  # 10.00 GMT
     r"|[+\-\u2212][0-9]{2}:?[0-9]{2}"  # +0400, +04:00
-    r"|(?<=[a-z])[+\-\u2212][0-9]{1,2}"  # GMT+3
 )
-_IGNORABLE = re.compile(
-    rf"(?:(?:{_IGN_WORDS}){_NOT_LETTER_AHEAD}\.?|(?:{_IGN_NUMS})(?![0-9])"
-    r"|[\s\u0640,\u060c.;:\-\u2013\u2014|/()\[\]])*",
-    re.IGNORECASE,
-)
+# (A minus sign before digits is left to the zone offsets: '-0500'.)
+_IGN_SEPARATORS = (r"(?:[\s\u0640,\u060c.;:\u2013\u2014|/()\[\]@\u2022\u00b7\u25aa\u25cf]"
+                   r"|[\-\u2212](?![0-9]))+")
 # 'تاريخ النشر:' / 'Published:' in front of the date (no digit before the colon).
 _LABEL = re.compile(r"[^0-9:\n]{1,40}:")
 # Compact ISO (read_date only): 20231112, 20231112T103000Z.
@@ -300,15 +335,316 @@ _COMPACT_ISO = re.compile(
 )
 _ISO_MONTH = re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{2})")
 
-def _month_of(name: str) -> int | None:
-    key = _SPACES_RE.sub(" ", _TATWEEL_DOT_RE.sub("", name)).strip().lower()
-    if key in _AR_MONTHS:
-        return _AR_MONTHS[key]
-    if key in _EN_MONTHS:
-        return _EN_MONTHS[key]
-    if key in _EN_ABBR:
-        return _EN_ABBR[key]
-    return _AR_DIGIT_MONTHS.get(key.replace(" ", ""))
+
+@dataclass(frozen=True)
+class _Grammar:
+    master: re.Pattern[str]
+    name: re.Pattern[str]
+    token: re.Pattern[str]  # one ignorable token of a date line; group 'wd' for a weekday
+    en_month_word: re.Pattern[str]
+    today: re.Pattern[str]
+
+
+def _compile_grammar(words: DateWords) -> _Grammar:
+    arabic = [(n, m) for n, m in words.months if _ARABIC_LETTER.search(n)]
+    latin = [(n, m) for n, m in words.months if not _ARABIC_LETTER.search(n)]
+    digit_names = [name for name, _ in words.digit_months]
+    ar_name = _trie_regex([_ar_atoms(n) for n, _ in arabic]
+                          + [[*_ar_atoms(n), _DIGIT_FORM] for n in digit_names])
+    latin_name = _trie_regex([a for n, _ in latin for a in _latin_atoms(n, False)]
+                             + [a for n, _ in words.abbreviations
+                                for a in _latin_atoms(n, True)])
+    name = rf"(?:(?:{ar_name}|{latin_name}){_NOT_LETTER_AHEAD})"
+    latin_only = rf"(?:{latin_name}{_NOT_LETTER_AHEAD})"
+    ordinal = rf"(?:{_alternation(o for w in words.ordinals for o in (w, w.upper()))})" \
+              rf"(?![A-Za-z])"
+    # A second (or third) name of a dual form: نوفمبر/تشرين الثاني, أيلول/ سبتمبر,
+    # يناير كانون الثاني, نوفمبر (تشرين الثاني).
+    dual = (
+        rf"(?:{_SP}{{0,3}}[/\\|\-\u2013]{_SP}{{0,3}}{name}"
+        rf"|{_SP}{{1,3}}{name}"
+        rf"|{_SP}{{0,3}}\({_SP}{{0,3}}{name}{_SP}{{0,3}}\))"
+    )
+
+    # '7 من نوفمبر', '3 de marzo'; 'شهر نوفمبر'; 'عام 2024', 'de 2024'; '2024م'.
+    connector = rf"(?:(?:{_alternation(words.connectors)}){_SP}{{1,3}})?"
+    month_word = rf"(?:(?:{_alternation(words.month_words)}){_SP}{{1,3}})?"
+    year_word = rf"(?:(?:{_alternation(words.year_words)}){_SP}{{0,3}})?"
+    year_suffix = rf"(?:{_alternation(words.year_suffixes)}){_NOT_LETTER_AHEAD}"
+
+    def named_month(p: str) -> str:
+        """Month name(s), then an optional year; group names start with ``p``."""
+        return (
+            rf"{_NOT_LETTER_BEHIND}(?P<{p}cl>[وبلف]\u0640{{0,3}})?(?P<{p}mg>{name}{dual}{{0,2}})"
+            rf"(?:{_SEP}{year_word}(?P<{p}y>{_YEAR})(?P<{p}ym>{year_suffix})?)?"
+        )
+
+    # Each alternative is guarded by a one-character lookahead so that the engine gives up at
+    # once on the vast majority of positions (spaces, punctuation).
+    master = re.compile(
+        r"(?=[0-9])(?:"
+        # C: year-first numeric, always Y-M-D.
+        rf"(?P<c_y>(?<![0-9.:/\-])[0-9]{{4}})(?P<c_s>[\-/.])(?P<c_m>[0-9]{{1,2}})(?P=c_s)"
+        rf"(?P<c_d>[0-9]{{1,2}})(?![0-9]|[./\-][0-9])"
+        # D: day-first numeric with a four-digit year.
+        rf"|(?P<e_d>(?<![0-9.:/\-])[0-9]{{1,2}})(?P<e_s>[\-/.])(?P<e_m>[0-9]{{1,2}})(?P=e_s)"
+        rf"(?P<e_y>[0-9]{{4}})(?![0-9]|[./\-][0-9])"
+        # A1: day, month name(s), optional year: 7 نوفمبر/تشرين الثاني 2024, 12th, November 2023.
+        rf"|(?P<a_d>{_DAY})(?:{ordinal})?{_SEP}{connector}{month_word}"
+        rf"{named_month('a_')}"
+        r")|(?=[^\W\d_])(?:"
+        # B: English month-first: November 1, 2023.
+        rf"{_NOT_LETTER_BEHIND}(?P<b_mg>{latin_only}){_SEP}(?P<b_d>{_DAY})(?:{ordinal})?"
+        rf"(?:{_SEP}(?P<b_y>{_YEAR}))?"
+        # A2: month name(s) and optional year, no day: فبراير 2022, أيلول/ سبتمبر.
+        rf"|{named_month('n_')}"
+        r")"
+    )
+    hijri = (rf"(?:[0-9]{{1,2}}{_SP}{{1,3}})?(?:{_alternation(words.hijri)})"
+             rf"(?:{_SP}{{1,3}}[0-9]{{3,4}})?(?:{_SP}{{0,3}}ه)?{_NOT_LETTER_AHEAD}")
+    token = re.compile(
+        rf"(?P<wd>{_alternation(w for w, _ in words.weekdays)}){_NOT_LETTER_AHEAD}\.?"
+        rf"|(?:{_alternation((*words.ignorable, *words.today))}){_NOT_LETTER_AHEAD}\.?"
+        rf"|(?:{_alternation(words.zones)}){_NOT_LETTER_AHEAD}(?:[+\-\u2212][0-9]{{1,2}})?"
+        rf"|(?:{_alternation(words.zone_words)})(?:{_SP}{{1,3}}{_LETTER}{{2,20}}){{0,2}}"
+        rf"|{hijri}"
+        rf"|[0-9]{{3,4}}{_SP}{{0,3}}ه{_NOT_LETTER_AHEAD}"  # a Hijri year: 1445 هـ
+        rf"|(?:{_IGN_NUMS})(?![0-9])"
+        rf"|{_IGN_SEPARATORS}",
+        re.IGNORECASE,
+    )
+    today = re.compile(rf"{_NOT_LETTER_BEHIND}(?:{_alternation(words.today)}){_NOT_LETTER_AHEAD}",
+                       re.IGNORECASE)
+    return _Grammar(master=master, name=re.compile(rf"{_NOT_LETTER_BEHIND}{name}"),
+                    token=token, en_month_word=re.compile(rf"{_NOT_LETTER_BEHIND}{latin_only}"),
+                    today=today)
+
+
+# --------------------------------------------------------------------------------------------
+# The reader
+
+
+class DateReader:
+    """Reads dates with a set of words (`DateWords`) and a numeric order (`NUMERIC_ORDERS`).
+
+    Build one with `packaged` or `extended`; both are cached, so every layout with the same
+    words shares one compiled grammar.
+    """
+
+    def __init__(self, words: DateWords, numeric_order: str = "day-first") -> None:
+        if numeric_order not in NUMERIC_ORDERS:
+            raise ValueError(f"numeric_order must be one of {NUMERIC_ORDERS}")
+        self.words = words
+        self.numeric_order = numeric_order
+        self._grammar = _compile_grammar(words)
+        self._months = {**dict(words.months), **dict(words.abbreviations)}
+        self._digit_months = {name: dict(forms) for name, forms in words.digit_months}
+        self._weekdays = dict(words.weekdays)
+
+    @classmethod
+    def packaged(cls, numeric_order: str = "day-first") -> DateReader:
+        """A reader of the packaged words (``data/dates.yaml``)."""
+        return _reader(packaged_words(), numeric_order)
+
+    @classmethod
+    def extended(cls, spec: Mapping[str, Any] | None, numeric_order: str = "day-first"
+                 ) -> DateReader:
+        """A reader of the packaged words plus ``spec`` (a layout's ``dates:`` mapping, in the
+        shape of ``data/dates.yaml``)."""
+        if not spec:
+            return cls.packaged(numeric_order)
+        return _reader(packaged_words().merged(DateWords.from_data(spec)), numeric_order)
+
+    # --- public API ---------------------------------------------------------------------------
+
+    def read(self, text: str) -> PartialDate | None:
+        """See `read_date`."""
+        try:
+            return self._read(text)
+        except Exception:  # totality: a date reader must never take the pipeline down
+            return None
+
+    def find(self, text: str) -> list[PartialDate]:
+        """See `find_dates`."""
+        if not isinstance(text, str) or not text:
+            return []
+        found: list[PartialDate] = []
+        n = len(text)
+        for cluster in _CLUSTER.finditer(text):
+            win_start = max(0, cluster.start() - _WINDOW)
+            win_end = min(n, cluster.end() + _WINDOW)
+            base = max(0, win_start - 2)  # lookbehinds see up to two characters before
+            folded = _fold(text[base:win_end])
+            for m in self._grammar.master.finditer(folded, win_start - base):
+                result = self._interpret(m)
+                if result is None:
+                    continue
+                pd, dual = result
+                if pd.day is None and pd.year is None and not dual:
+                    continue
+                found.append(PartialDate(pd.year, pd.month, pd.day, pd.start + base,
+                                         pd.end + base, ambiguous=pd.ambiguous))
+        return found
+
+    def infer_year(self, partial: PartialDate, texts: Iterable[str]) -> int | None:
+        """See `infer_year`."""
+        if partial.year is not None:
+            return partial.year
+        if partial.day is None or partial.month is None:
+            return None
+        if isinstance(texts, str):
+            texts = [texts]
+        years: set[int] = set()
+        for text in texts:
+            if not isinstance(text, str):
+                continue
+            for d in self.find(text):
+                same_day = d.day == partial.day and d.month == partial.month
+                if same_day and d.year is not None and d.iso() is not None and not d.ambiguous:
+                    years.add(d.year)
+        return years.pop() if len(years) == 1 else None
+
+    def named_today(self, text: str) -> PartialDate | None:
+        """The date that ``text`` ends with, when a word for 'today' introduces it, read as a
+        date line from that word on (so a weekday named with it is kept): ``'أفاد مصدر، اليوم
+        الاثنين (21 آب 2023'`` -> 2023-08-21, weekday 0. None otherwise.
+
+        >>> DateReader.packaged().named_today('أفاد مصدر أمني، اليوم الاثنين (21 آب 2023').iso()
+        '2023-08-21'
+        """
+        starts = [m.start() for m in self._grammar.today.finditer(_fold(text))]
+        return self.read(text[starts[-1]:]) if starts else None
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _month_of(self, name: str) -> int | None:
+        key = _word_key(name)
+        if key in self._months:
+            return self._months[key]
+        digits = re.fullmatch(r"(.*?)\s*([12])", key)
+        if digits and digits.group(1) in self._digit_months:
+            return self._digit_months[digits.group(1)].get(int(digits.group(2)))
+        return None
+
+    def _numeric(self, y: str, m: str, d: str, sep: str, start: int, end: int,
+                 dayfirst: bool) -> PartialDate | None:
+        year, month, day = _year(y), int(m), int(d)
+        ambiguous = False
+        if dayfirst:
+            if month > 12 and 1 <= day <= 12:  # 11/17/2024 can only be M/D/Y
+                month, day = day, month
+            elif sep == "/" and month != day and month <= 12 and day <= 12:
+                if self.numeric_order == "month-first":
+                    month, day = day, month
+                elif self.numeric_order == "unknown":
+                    ambiguous = True
+        if year is None or not 1 <= month <= 12 or not 1 <= day <= 31:
+            return None
+        return PartialDate(year, month, day, start, end, ambiguous=ambiguous)
+
+    def _interpret(self, m: re.Match[str]) -> tuple[PartialDate, bool] | None:
+        """A master match -> (date, is_explicit_dual); None when it is not a trustworthy date
+        (a dual form whose names disagree, a number that cannot be a day, ...)."""
+        if m.group("c_y") is not None:
+            pd = self._numeric(m["c_y"], m["c_m"], m["c_d"], m["c_s"], m.start(), m.end(),
+                               dayfirst=False)
+            return None if pd is None else (pd, False)
+        if m.group("e_y") is not None:
+            pd = self._numeric(m["e_y"], m["e_m"], m["e_d"], m["e_s"], m.start(), m.end(),
+                               dayfirst=True)
+            return None if pd is None else (pd, False)
+
+        if m.group("b_mg") is not None:
+            day, year = _day(m["b_d"]), _year(m["b_y"])
+            if day is None:
+                return None
+            end = m.end("b_d") if year is None else m.end("b_y")
+            return PartialDate(year, self._month_of(m["b_mg"]), day, m.start("b_mg"), end), False
+
+        p = "a_" if m.group("a_mg") is not None else "n_"
+        group = m[p + "mg"]
+        names = [self._month_of(n.group()) for n in self._grammar.name.finditer(group)]
+        months = {n for n in names if n is not None}
+        if len(months) != 1:
+            return None  # 'نوفمبر/ديسمبر': the two names disagree
+        month = months.pop()
+        if m.group(p + "cl") is not None:
+            first = self._grammar.name.match(group)
+            if first is not None and _word_key(first.group()) in self.words.everyday:
+                return None
+        day = _day(m["a_d"]) if p == "a_" else None
+        if p == "a_" and day is None:  # '45 نوفمبر': a number that cannot be a day is no date
+            return None
+        year = _year(m[p + "y"])  # '5 يونيو 3000 جندي': an implausible year is dropped
+        start, end = m.span(p + "mg")
+        if day is not None:
+            start = m.start("a_d")
+        if year is not None:
+            end = m.end(p + "ym") if m.group(p + "ym") is not None else m.end(p + "y")
+        dual = len(names) > 1 and _DUAL_HINT.search(group) is not None
+        return PartialDate(year, month, day, start, end), dual
+
+    def _tokens(self, s: str) -> tuple[bool, int | None]:
+        """Whether ``s`` holds only what may surround a date on a date line, and the weekday it
+        names (None when none or several). Token by token: linear, never backtracking."""
+        pos, weekdays = 0, set()
+        token = self._grammar.token
+        while pos < len(s):
+            m = token.match(s, pos)
+            if m is None or m.end() == pos:
+                return False, None
+            if m.group("wd") is not None:
+                weekdays.add(self._weekdays.get(_word_key(m.group("wd"))))
+            pos = m.end()
+        return True, (weekdays.pop() if len(weekdays) == 1 else None)
+
+    def _read(self, text: str) -> PartialDate | None:
+        if not isinstance(text, str):
+            return None
+        stripped = text.strip()
+        if not stripped or len(stripped) > MAX_DATE_LINE:
+            return None
+        lead = len(text) - len(text.lstrip())
+        s = _fold(stripped)
+
+        body_start = 0
+        label = _LABEL.match(s)
+        if label is not None:
+            body_start = label.end()
+
+        body = s[body_start:]
+        body_lead = body_start + len(body) - len(body.lstrip())
+        for rx in (_COMPACT_ISO, _ISO_MONTH):
+            full = rx.fullmatch(s, body_lead)
+            if full is not None:
+                return _numeric_line(full, lead)
+
+        m = self._grammar.master.search(s, body_start)
+        if m is not None:
+            before, weekday_before = self._tokens(s[body_start : m.start()])
+            after, weekday_after = self._tokens(s[m.end() :])
+            if before and after:
+                result = self._interpret(m)
+                if result is None or any(
+                    m.group(g) is not None and _year(m[g]) is None for g in ("b_y", "a_y", "n_y")
+                ):
+                    return None  # a date line with an implausible year is not a partial date
+                pd = result[0]
+                named = {w for w in (weekday_before, weekday_after) if w is not None}
+                return PartialDate(pd.year, pd.month, pd.day, pd.start + lead, pd.end + lead,
+                                   weekday=named.pop() if len(named) == 1 else None,
+                                   ambiguous=pd.ambiguous)
+
+        parts = _dateutil_parts(stripped, self._grammar.en_month_word)
+        if parts is None:
+            return None
+        year, month, day = parts
+        return PartialDate(year, month, day, lead, lead + len(stripped))
+
+
+@functools.lru_cache(maxsize=32)
+def _reader(words: DateWords, numeric_order: str) -> DateReader:
+    return DateReader(words, numeric_order)
 
 
 def _day(s: str | None) -> int | None:
@@ -325,58 +661,19 @@ def _year(s: str | None) -> int | None:
     return n if YEAR_MIN <= n <= YEAR_MAX else None
 
 
-def _numeric(y: str, m: str, d: str, start: int, end: int, dayfirst: bool) -> PartialDate | None:
-    year, month, day = _year(y), int(m), int(d)
-    if dayfirst and month > 12 and 1 <= day <= 12:  # 11/17/2024 can only be M/D/Y
-        month, day = day, month
-    if year is None or not 1 <= month <= 12 or not 1 <= day <= 31:
+def _numeric_line(full: re.Match[str], lead: int) -> PartialDate | None:
+    year, month = _year(full["y"]), int(full["m"])
+    day = int(full["d"]) if "d" in full.re.groupindex else None
+    if year is None or not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
         return None
-    return PartialDate(year, month, day, start, end)
-
-
-def _interpret(m: re.Match[str]) -> tuple[PartialDate, bool] | None:
-    """A match of `_MASTER` -> (date, is_explicit_dual); None when it is not a trustworthy date
-    (a dual form whose names disagree, a number that cannot be a day, ...)."""
-    if m.group("c_y") is not None:
-        pd = _numeric(m["c_y"], m["c_m"], m["c_d"], m.start(), m.end(), dayfirst=False)
-        return None if pd is None else (pd, False)
-    if m.group("e_y") is not None:
-        pd = _numeric(m["e_y"], m["e_m"], m["e_d"], m.start(), m.end(), dayfirst=True)
-        return None if pd is None else (pd, False)
-
-    if m.group("b_mg") is not None:
-        day, year = _day(m["b_d"]), _year(m["b_y"])
-        if day is None:
-            return None
-        end = m.end("b_d") if year is None else m.end("b_y")
-        return PartialDate(year, _month_of(m["b_mg"]), day, m.start("b_mg"), end), False
-
-    p = "a_" if m.group("a_mg") is not None else "n_"
-    group = m[p + "mg"]
-    names = [_month_of(n.group()) for n in _NAME_RE.finditer(group)]
-    months = {n for n in names if n is not None}
-    if len(months) != 1:
-        return None  # 'نوفمبر/ديسمبر': the two names disagree
-    month = months.pop()
-    if m.group(p + "cl") is not None:
-        first = _NAME_RE.match(group)
-        if first is not None and _TATWEEL_DOT_RE.sub("", first.group()) in _AR_AMBIGUOUS:
-            return None
-    day = _day(m["a_d"]) if p == "a_" else None
-    if p == "a_" and day is None:  # '45 نوفمبر': a number that cannot be a day is no date
-        return None
-    year = _year(m[p + "y"])  # '5 يونيو 3000 جندي': an implausible year is dropped
-    start, end = m.span(p + "mg")
-    if day is not None:
-        start = m.start("a_d")
-    if year is not None:
-        end = m.end(p + "ym") if m.group(p + "ym") is not None else m.end(p + "y")
-    dual = len(names) > 1 and _DUAL_HINT.search(group) is not None
-    return PartialDate(year, month, day, start, end), dual
+    return PartialDate(year, month, day, lead + full.start(), lead + full.end())
 
 
 # --------------------------------------------------------------------------------------------
-# Public API
+# Public API (the packaged words, numeric dates day-first)
+
+_DEFAULT = DateReader.packaged()
+_MASTER = _DEFAULT._grammar.master  # the running-text pattern (its width is tested)
 
 
 def find_dates(text: str) -> list[PartialDate]:
@@ -390,40 +687,23 @@ def find_dates(text: str) -> list[PartialDate]:
     >>> [d.iso() for d in find_dates('اليوم الخميس 7 نوفمبر/تشرين الثاني 2024.')]
     ['2024-11-07']
     """
-    if not isinstance(text, str) or not text:
-        return []
-    found: list[PartialDate] = []
-    n = len(text)
-    for cluster in _CLUSTER.finditer(text):
-        win_start = max(0, cluster.start() - _WINDOW)
-        win_end = min(n, cluster.end() + _WINDOW)
-        base = max(0, win_start - 2)  # lookbehinds see up to two characters before the window
-        folded = _fold(text[base:win_end])
-        for m in _MASTER.finditer(folded, win_start - base):
-            result = _interpret(m)
-            if result is None:
-                continue
-            pd, dual = result
-            if pd.day is None and pd.year is None and not dual:
-                continue
-            found.append(PartialDate(pd.year, pd.month, pd.day, pd.start + base, pd.end + base))
-    return found
+    return _DEFAULT.find(text)
 
 
 def read_date(text: str) -> PartialDate | None:
     """Read a text that IS a date (a header/date line) into its parts; None when it is not a date.
 
-    Weekday names, اليوم, a leading label ending in ':' (``تاريخ النشر:``), times and zones may
-    surround the date and are ignored; anything else makes the line not a date. A month name on
-    its own is a date with only a month. The span is that of the date inside ``text``.
+    Weekday names, اليوم, a leading label ending in ':' (``تاريخ النشر:``), times, zones and a
+    Hijri date beside the Gregorian one may surround the date and are ignored; anything else
+    makes the line not a date. A month name on its own is a date with only a month. The span is
+    that of the date inside ``text``; a weekday named on the line is kept.
 
     >>> read_date('٠٧ نوفمبر')
-    PartialDate(year=None, month=11, day=7, start=0, end=9)
+    PartialDate(year=None, month=11, day=7, start=0, end=9, weekday=None, ambiguous=False)
+    >>> read_date('الجمعة - 20 أكتوبر 2023 - 02:16 م بتوقيت عدن').weekday
+    4
     """
-    try:
-        return _read_date(text)
-    except Exception:  # totality: a date reader must never take the pipeline down
-        return None
+    return _DEFAULT.read(text)
 
 
 def infer_year(partial: PartialDate, texts: Iterable[str]) -> int | None:
@@ -436,75 +716,12 @@ def infer_year(partial: PartialDate, texts: Iterable[str]) -> int | None:
     >>> infer_year(read_date('٠٧ نوفمبر'), ['اليوم الخميس 7 نوفمبر/تشرين الثاني 2024.'])
     2024
     """
-    if partial.year is not None:
-        return partial.year
-    if partial.day is None or partial.month is None:
-        return None
-    if isinstance(texts, str):
-        texts = [texts]
-    years: set[int] = set()
-    for text in texts:
-        if not isinstance(text, str):
-            continue
-        for d in find_dates(text):
-            same_day = d.day == partial.day and d.month == partial.month
-            if same_day and d.year is not None and d.iso() is not None:
-                years.add(d.year)
-    return years.pop() if len(years) == 1 else None
-
-
-# --------------------------------------------------------------------------------------------
-# read_date internals
-
-
-def _ignorable(s: str) -> bool:
-    return _IGNORABLE.fullmatch(s) is not None
-
-
-def _numeric_line(full: re.Match[str], lead: int) -> PartialDate | None:
-    year, month = _year(full["y"]), int(full["m"])
-    day = int(full["d"]) if "d" in full.re.groupindex else None
-    if year is None or not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
-        return None
-    return PartialDate(year, month, day, lead + full.start(), lead + full.end())
+    return _DEFAULT.infer_year(partial, texts)
 
 
 def _read_date(text: str) -> PartialDate | None:
-    if not isinstance(text, str):
-        return None
-    stripped = text.strip()
-    if not stripped or len(stripped) > MAX_DATE_LINE:
-        return None
-    lead = len(text) - len(text.lstrip())
-    s = _fold(stripped)
-
-    body_start = 0
-    label = _LABEL.match(s)
-    if label is not None:
-        body_start = label.end()
-
-    body = s[body_start:]
-    body_lead = body_start + len(body) - len(body.lstrip())
-    for rx in (_COMPACT_ISO, _ISO_MONTH):
-        full = rx.fullmatch(s, body_lead)
-        if full is not None:
-            return _numeric_line(full, lead)
-
-    m = _MASTER.search(s, body_start)
-    if m is not None and _ignorable(s[body_start : m.start()]) and _ignorable(s[m.end() :]):
-        result = _interpret(m)
-        if result is None or any(
-            m.group(g) is not None and _year(m[g]) is None for g in ("b_y", "a_y", "n_y")
-        ):
-            return None  # a date line with an implausible year is not read as a partial date
-        pd = result[0]
-        return PartialDate(pd.year, pd.month, pd.day, pd.start + lead, pd.end + lead)
-
-    parts = _dateutil_parts(stripped)
-    if parts is None:
-        return None
-    year, month, day = parts
-    return PartialDate(year, month, day, lead, lead + len(stripped))
+    """`read_date` without its guard (for tests of totality)."""
+    return _DEFAULT._read(text)
 
 
 # dateutil fallback: English lines our grammar does not cover ('Sun Nov 12 10:30:00 2023').
@@ -512,14 +729,15 @@ def _read_date(text: str) -> PartialDate | None:
 # it is written in the text, so nothing can come from the defaults (or from today).
 _DEFAULT_A = datetime(2000, 1, 1)
 _DEFAULT_B = datetime(2004, 2, 2)  # both leap years, so a year-less 29 Feb still parses
-_EN_MONTH_WORD = re.compile(rf"{_NOT_LETTER_BEHIND}{_EN_ONLY}")
 _TRAILING_ZONE = re.compile(r"\s*(?:GMT|UTC|Z)\s*$", re.IGNORECASE)
 _DATEUTIL_MAX = 100
 _FOUR_DIGITS = re.compile(r"(?<![0-9])[0-9]{4}(?![0-9])")
 
 
-def _dateutil_parts(s: str) -> tuple[int | None, int, int | None] | None:
-    if len(s) > _DATEUTIL_MAX or not s.isascii() or _EN_MONTH_WORD.search(s) is None:
+def _dateutil_parts(s: str, month_word: re.Pattern[str] | None = None
+                    ) -> tuple[int | None, int, int | None] | None:
+    month_word = month_word or _DEFAULT._grammar.en_month_word
+    if len(s) > _DATEUTIL_MAX or not s.isascii() or month_word.search(s) is None:
         return None
     if len(_FOUR_DIGITS.findall(s)) > 1:
         return None  # 'November 5 2023 2024': two years, and nothing says which one is meant
