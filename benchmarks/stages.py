@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from floor import walk
 
 from news_ingest import normalise as norm
+from news_ingest.dates import DateReader
 from news_ingest.export import encode_record
 from news_ingest.layouts import LayoutSet
 from news_ingest.parse import detection_sample, parse_lines, prepare_lines
@@ -83,7 +84,7 @@ def measure(folder: str, files: int) -> list[tuple[str, float]]:
         norm.normalise_date(r.first("date") or None, [t, *ps], [])
         for r, t, ps in zip(raws, titles, paragraphs, strict=True)])
     timed("  of which: read-also items", lambda: [
-        [norm._item(i) for i in r.read_also] for r in raws])
+        [norm._item(i, DateReader.packaged()) for i in r.read_also] for r in raws])
     timed("encode record (jsonl)", lambda: [encode_record("jsonl", r, False) for r in records])
     return rows
 

@@ -82,7 +82,7 @@ def test_some_files_fail_exit_1_and_the_rest_is_written(tmp_path: Path) -> None:
     result = invoke([str(tmp_path), "--out", str(out), "-j", "1"])
     assert result.exit_code == 1
     assert f"error: {tmp_path / 'empty.txt'}: holds no text" in result.stderr
-    assert f"error: {tmp_path / 'junk.txt'}: matches no layout" in result.stderr
+    assert f"error: {tmp_path / 'junk.txt'}: no line reads as article text" in result.stderr
     records = read_records(out.read_text(encoding="utf-8"), "jsonl")
     assert [r["source_file"] for r in records] == [str(tmp_path / "good.txt")]
     assert "3 files: 1 parsed, 0 with warnings, 2 failed; 1 records written" in result.stderr
@@ -106,7 +106,7 @@ def test_list_layouts_names_origin() -> None:
     result = invoke(["--list-layouts"])
     assert result.exit_code == 0
     names = [line.split("\t")[0] for line in result.stdout.splitlines()]
-    assert names == ["aggregator", "russia-islamic-world", "trec"]
+    assert names == ["aggregator", "generic", "russia-islamic-world", "trec"]
     assert "packaged:aggregator.yaml" in result.stdout
 
 

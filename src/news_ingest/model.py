@@ -106,8 +106,8 @@ RECORD_KEYS: tuple[str, ...] = (
 STRUCTURED_KEYS = frozenset({"sources", "tags", "related", "read_also", "embeds", "warnings"})
 #: Keys whose value is a string that may be null.
 NULLABLE_KEYS = frozenset(
-    {"doc_id", "url", "date", "date_raw", "outlet", "site", "author", "category", "summary",
-     "tags_raw", "photo_credit"}
+    {"title", "doc_id", "url", "date", "date_raw", "outlet", "site", "author", "category",
+     "summary", "tags_raw", "photo_credit"}
 )
 
 
@@ -118,7 +118,7 @@ class Article:
     id: str
     source_file: str
     layout: str
-    title: str
+    title: str | None  # None: the page shows no headline (never another line promoted)
     body: str
     doc_id: str | None = None
     url: str | None = None

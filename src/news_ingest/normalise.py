@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from .dates import find_dates, infer_year, read_date
+from .dates import DateReader
 from .model import Article, RawArticle, RawEmbed, RawItem
 from .tags import TagLexicon, split_tags
 from .text import clean_line
@@ -37,6 +37,16 @@ def _paragraphs(lines: Iterable[str]) -> list[str]:
     return [line for line in lines if line]
 
 
+_QUOTES = {'"': '"', "'": "'", "«": "»", "“": "”", "„": "“"}
+
+
+def _unquoted(value: str) -> str:
+    """A value without the quotes that enclose it whole: '"أ ف ب"' -> 'أ ف ب'."""
+    if len(value) > 2 and _QUOTES.get(value[0]) == value[-1] and value[-1] not in value[1:-1]:
+        return value[1:-1].strip()
+    return value
+
+
 def _dedupe(values: Iterable[str]) -> list[str]:
     seen: dict[str, None] = {}
     for value in values:
@@ -45,21 +55,28 @@ def _dedupe(values: Iterable[str]) -> list[str]:
 
 
 def normalise_date(
-    date_raw: str | None, evidence: list[str], warnings: list[str]
+    date_raw: str | None, evidence: list[str], warnings: list[str],
+    reader: DateReader | None = None,
 ) -> str | None:
     """ISO date of a date line, inferring a missing year only from the article's own text.
 
     ``('٠٧ نوفمبر', ['… 7 نوفمبر/تشرين الثاني 2024.'])`` -> ``'2024-11-07'`` plus a warning.
+    A date that could be read two ways, or whose line names a weekday it does not fall on, is
+    not trusted: None, and a warning says why.
     """
+    reader = reader or DateReader.packaged()
     if date_raw is None:
         warnings.append("date: no date line found")
         return None
-    parts = read_date(date_raw)
+    parts = reader.read(date_raw)
     if parts is None:
         warnings.append(f"date: could not read '{date_raw}'")
         return None
+    if parts.ambiguous:
+        warnings.append(f"date: '{date_raw}' could be day/month or month/day; not taken")
+        return None
     if parts.year is None and parts.month is not None and parts.day is not None:
-        year = infer_year(parts, evidence)
+        year = reader.infer_year(parts, evidence)
         if year is None:
             warnings.append(f"date: '{date_raw}' states no year and the text gives none")
             return None
@@ -67,17 +84,22 @@ def normalise_date(
         if iso is not None:
             warnings.append(f"date: year {year} inferred from the same day and month in the text")
         return iso
+    if parts.weekday_disagrees():
+        warnings.append(f"date: '{date_raw}' names a weekday that date does not fall on; "
+                        "not taken")
+        return None
     iso = parts.iso()
     if iso is None:
         warnings.append(f"date: '{date_raw}' is not a complete calendar date")
     return iso
 
 
-def _item(raw: RawItem) -> dict[str, Any]:
+def _item(raw: RawItem, reader: DateReader) -> dict[str, Any]:
     paragraphs = _paragraphs(raw.paragraphs)
     date = None
     if paragraphs:
-        date = next((d.iso() for d in find_dates(paragraphs[0]) if d.complete and d.iso()), None)
+        date = next((d.iso() for d in reader.find(paragraphs[0])
+                     if d.complete and d.iso() and not d.ambiguous), None)
     return {
         "title": clean_line(raw.title),
         "outlet": _text(raw.outlet),
@@ -86,10 +108,10 @@ def _item(raw: RawItem) -> dict[str, Any]:
     }
 
 
-def _embed(raw: RawEmbed) -> dict[str, Any]:
+def _embed(raw: RawEmbed, reader: DateReader) -> dict[str, Any]:
     date = None
     if raw.date_raw:
-        parts = read_date(raw.date_raw)
+        parts = reader.read(raw.date_raw)
         date = parts.iso() if parts else None
     return {
         "kind": raw.kind,
@@ -102,23 +124,28 @@ def _embed(raw: RawEmbed) -> dict[str, Any]:
 
 
 def normalise(
-    raw: RawArticle, source_file: str, lexicon: TagLexicon | None = None
+    raw: RawArticle, source_file: str, lexicon: TagLexicon | None = None,
+    reader: DateReader | None = None,
 ) -> Article:
-    """Turn what the parser found into the documented record."""
+    """Turn what the parser found into the documented record. ``reader`` reads dates with the
+    words of the layout that parsed ``raw`` (the packaged words when None)."""
+    reader = reader or DateReader.packaged()
     warnings = [clean_line(note) for note in raw.notes]
-    title = clean_line(raw.title or "")
+    title = clean_line(raw.title or "") or None
     paragraphs = _paragraphs(raw.paragraphs)
     body = "\n\n".join(paragraphs)
-    sources = _dedupe(s for s in (_text(v) for v in raw.fields.get("source", [])) if s)
+    sources = _dedupe(s for s in (_text(_unquoted(clean_line(v)))
+                                  for v in raw.fields.get("source", [])) if s)
     date_raw = raw.first("date") or None  # an empty label states nothing
-    date = normalise_date(date_raw, [title, *paragraphs], warnings)
+    evidence = [title or "", *paragraphs]
+    date = normalise_date(date_raw, evidence, warnings, reader)
     tags_raw = raw.first("tags") or None
-    tags = split_tags(tags_raw, [title, *paragraphs], lexicon) if tags_raw else []
+    tags = split_tags(tags_raw, evidence, lexicon) if tags_raw else []
     if not body:
         warnings.append("body: empty")
     where = source_file if raw.position is None else f"{source_file}#{raw.position}"
     article = Article(
-        id=article_id(title, body),
+        id=article_id(title or "", body),
         source_file=where,
         layout=raw.layout,
         title=title,
@@ -130,8 +157,8 @@ def normalise(
         tags=tags,
         tags_raw=tags_raw,
         related=_paragraphs(raw.related),
-        read_also=[_item(item) for item in raw.read_also],
-        embeds=[_embed(e) for e in raw.embeds],
+        read_also=[_item(item, reader) for item in raw.read_also],
+        embeds=[_embed(e, reader) for e in raw.embeds],
         warnings=warnings,
     )
     for key in _SINGLE_FIELDS:

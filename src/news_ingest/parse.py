@@ -16,8 +16,9 @@ import functools
 import html
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from .dates import read_date
+from . import mojibake
 from .errors import ParseError
 from .layouts import Layout, LayoutSet
 from .model import LineUse, RawArticle, RawEmbed, RawItem
@@ -44,12 +45,23 @@ def detection_sample(lines: list[str]) -> list[str]:
 
 
 def parse_text(text: str, layouts: LayoutSet, layout_name: str | None = None) -> list[RawArticle]:
-    """Parse one source text into raw articles with the named layout, or the detected one."""
+    """Parse one source text into raw articles with the named layout, or the detected one.
+
+    Lines garbled by a wrong code page are repaired first (``mojibake``), and said so in every
+    article's notes; so is a text that no site layout claimed and the fallback layout parsed.
+    """
+    text, notes = mojibake.repair(text)
     lines = prepare_lines(text)
     if not any(lines):
         raise ParseError("holds no text (empty or only white space)")
     layout = layouts.get(layout_name) if layout_name else layouts.detect(detection_sample(lines))
-    return parse_lines(lines, layout)
+    if layout.fallback and not layout_name:
+        notes.append(f"layout: no site layout matched; parsed with the {layout.name} rules")
+    articles = parse_lines(lines, layout)
+    if notes:
+        for raw in articles:
+            raw.notes[:0] = notes
+    return articles
 
 
 def parse_lines(lines: list[str], layout: Layout) -> list[RawArticle]:
@@ -78,6 +90,77 @@ def is_headline(line: str, layout: Layout) -> bool:
     return len(line.split()) <= layout.headline_max_words
 
 
+# A line ends like a sentence or a clause (after closing quotes and brackets): running text.
+_CLAUSE_END = frozenset(".:;,،؛")
+# A sentence end inside a line ('… الأوسط. 18.02.2026'), not an ellipsis ('العام.. فما').
+_INNER_SENTENCE_END = re.compile(r"(?<![.…])[.!?؟][\"'”’»)\]]*\s+[^\s.…]")
+_WORD_EDGES = "\"'“”‘’«»()[]{}.,،؛;:!?؟…-–—|/"
+# A lead sentence's own date (see `_LinesParser.lead_dateline`): a place of one to four words
+# before it, a dash, bracket or slash after it; or a sentence end before it and ', <outlet>'
+# closing the paragraph after it.
+_LEAD_WINDOW = 400
+_DATE_LINE_CHARS = 120  # longer lines are not date lines
+_DATE_LINE_WORDS = 16
+_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
+_TODAY_REACH = 30  # 'اليوم الاثنين (' stands at most this far before the date
+_DATELINE_PLACE = re.compile(r"\s*[^\W\d_]+(?:[ '’.-][^\W\d_]+){0,3}\s*[,،\-–—]\s*")
+_DATELINE_AFTER = re.compile(r"\s*[,،]?\s*[\-–—(/]")
+_DATELINE_TAIL = re.compile(r"\s*[,،]\s*[^\W\d_]+(?:\s[^\W\d_]+){0,3}\s*")
+_SENTENCE_BEFORE = re.compile(r"[.!?؟][\"'”’»)]*[\s,،]*$")
+
+
+def _sentence(text: str) -> bool:
+    """A short line that still reads as a sentence: three words or more, a final full stop."""
+    stripped = text.rstrip(_TRAILING_CLOSERS)
+    return len(text.split()) >= 3 and bool(stripped) and stripped[-1] in ".!?؟…"
+
+
+def is_title_like(line: str, layout: Layout) -> bool:
+    """A headline: between ``headline.min_words`` and ``max_words`` words, not ending like a
+    sentence or a clause ('.', ':', ','), no sentence end inside. A headline may end with '?',
+    '!' or '…' ('… فما هو؟')."""
+    words = len(line.split())
+    if not layout.headline_min_words <= words <= layout.headline_max_words:
+        return False
+    stripped = line.rstrip(_TRAILING_CLOSERS)
+    if not stripped or (stripped[-1] in _CLAUSE_END and not stripped.endswith("..")):
+        return False
+    return _INNER_SENTENCE_END.search(line) is None
+
+
+def is_paragraph(line: str, layout: Layout, last: bool = False) -> bool:
+    """Running text, not page furniture (see ``layouts.ParagraphRules``): enough words, and a
+    sentence or clause end, or a long line, or a sentence end inside, or the text's last line
+    (a page cut off mid-sentence); with stop-word lists, enough stop words."""
+    rules = layout.paragraphs
+    words = line.split()
+    if len(words) < rules.min_words:
+        return False
+    stripped = line.rstrip(_TRAILING_CLOSERS)
+    if not (last or len(line) >= rules.long_chars or (stripped and stripped[-1] in _CLAUSE_END)
+            or _INNER_SENTENCE_END.search(line)):
+        return False
+    if rules.stopwords:
+        hits = sum(w.strip(_WORD_EDGES).casefold() in rules.stopwords for w in words)
+        if hits < rules.min_stopword_density * len(words):
+            return False
+    return True
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One non-blank line (or the part of one that a rule's ``rest`` group left over), with
+    what the layout's patterns say it is: ``drop`` (chrome, boilerplate, a stamp), ``field``,
+    ``end`` (an end marker), or ``text``."""
+
+    index: int
+    text: str
+    kind: str
+    rule: str = ""
+    name: str = ""
+    value: str = ""
+
+
 class _LinesParser:
     def __init__(self, layout: Layout, lines: list[str]) -> None:
         self.layout = layout
@@ -85,60 +168,335 @@ class _LinesParser:
         self.raw = RawArticle(layout=layout.name)
         self.in_related = False
         self.section_start: int | None = None
+        self.unused_dates: list[str] = []  # date lines seen and not taken (for the warning)
+        self.short: set[int] = set()
+        self.repeated: set[str] = set()
+        self.last_paragraph = -1
+        self.date_lines: dict[str, bool] = {}
 
     def use(self, index: int, role: str, rule: str = "") -> None:
         self.raw.lines.append(LineUse(index + 1, role, rule))
 
-    def run(self) -> RawArticle:
-        raw, layout = self.raw, self.layout
-        # A layout with a title field takes the labelled line; otherwise the first kept line.
-        labelled_title = any(name == "title" for name, _, _ in layout.fields)
-        after_title = 0  # non-blank lines since the title
+    # -- phase 1: what each line is, by the layout's patterns alone
+
+    def entries(self) -> list[_Entry]:
+        out: list[_Entry] = []
+        marker = self.layout.read_also_marker
         for i, line in enumerate(self.lines):
             if not line:
                 continue
-            if self.dropped(i, line):
-                continue
-            if raw.title is None and not labelled_title:
-                # The first kept line is the title, unless it is plainly something else: then
-                # the page has lost its headline, and no other line is promoted to one.
-                if self.is_field(line) or (layout.standalone_date_within and read_date(line)):
-                    raise ParseError(f"no title line: the first line ({i + 1}) is a "
-                                     f"{'labelled field' if self.is_field(line) else 'date'}",
-                                     line=i + 1)
-                raw.title = line
-                self.use(i, "title")
-                continue
-            after_title += 1
-            if self.field(i, line):
-                self.in_related = False
-                if raw.title is None and "title" in raw.fields:
-                    raw.title = raw.fields.pop("title")[0]
-                    after_title = 0
-                continue
-            if layout.read_also_marker is not None and layout.read_also_marker.match(line):
-                self.use(i, "read_also", "marker")
-                self.section_start = i + 1
+            if marker is not None and marker.match(line):
+                self.section_start = i
                 break
-            if (
-                layout.standalone_date_within
-                and "date" not in raw.fields
-                and after_title <= layout.standalone_date_within
-                and read_date(line) is not None
-            ):
-                raw.add("date", line)
-                self.use(i, "date", "standalone_date")
+            entry, rest = self.match_rules(i, line)
+            if rest is None or not rest.strip():
+                out.append(entry)
+            else:
+                out.extend(self.classify(i, line))
+        return out
+
+    def classify(self, i: int, line: str, depth: int = 0) -> list[_Entry]:
+        """What ``line`` is. Text that a rule's ``rest`` group leaves over (glued after a label,
+        or standing before an update stamp) is classified again, on the same line number."""
+        entry, rest = self.match_rules(i, line)
+        if rest is None or not rest.strip() or depth >= 3:
+            return [entry]
+        again = self.classify(i, rest.strip(), depth + 1)
+        return [*again, entry] if entry.rule == "update-stamp" else [entry, *again]
+
+    def match_rules(self, i: int, line: str) -> tuple[_Entry, str | None]:
+        layout = self.layout
+        for kind, rules in (("chrome", layout.chrome), ("boilerplate", layout.boilerplate)):
+            for rule in rules:
+                m = rule.regex.match(line)
+                if m:
+                    return _Entry(i, line, "drop", f"{kind}:{rule.name}"), m.groupdict().get("rest")
+        if layout.update_label is not None:
+            m = layout.update_label.match(line)
+            if m:
+                before = m.group("rest")
+                return _Entry(i, line[len(before):].strip(), "drop", "update-stamp"), before
+        for rule in layout.end_markers:
+            if rule.regex.match(line):
+                return _Entry(i, line, "end", rule.name), None
+        for name, regex, _ in layout.fields:
+            m = regex.match(line)
+            if m:
+                value = (m.group("value") or "").strip()
+                return _Entry(i, line, "field", "field", name, value), m.groupdict().get("rest")
+        if layout.date_label is not None:
+            m = layout.date_label.match(line)
+            if m and (m.group("colon") or self.is_date_line(m.group("value"))):
+                value = m.group("value").strip().rstrip(",،;")
+                return _Entry(i, line, "field", "date-label", "date", value), None
+        return _Entry(i, line, "text"), None
+
+    # -- phase 2: the headline, and where the text starts
+
+    def is_date_line(self, text: str) -> bool:
+        """A line that is a date with at least a day or a year ('٠٧ نوفمبر', '15-8-2023 |
+        13:37'), not a month alone. (A date line is short and holds a digit: other lines are
+        not read, which keeps the cost of asking off running text.)"""
+        known = self.date_lines.get(text)
+        if known is None:
+            known = False
+            if len(text) <= _DATE_LINE_CHARS and text.count(" ") < _DATE_LINE_WORDS \
+                    and _DIGIT.search(text):
+                parts = self.layout.date_reader.read(text)
+                known = parts is not None and parts.month is not None and \
+                    (parts.day is not None or parts.year is not None)
+            self.date_lines[text] = known
+        return known
+
+    def dated(self, head: list[_Entry], n: int) -> bool:
+        """Whether a date, a label or a byline comes right after ``head[n]`` (past copies of
+        it and one short line such as a credit)."""
+        short_lines = 0
+        for e in head[n + 1:]:
+            if e.kind == "drop" or (e.kind == "text" and e.text == head[n].text):
                 continue
-            self.body_line(i, line)
+            if e.kind == "field" or self.is_date_line(e.text) or self.byline(e.text) is not None:
+                return True
+            if e.kind != "text" or len(e.text.split()) > 3 or short_lines:
+                return False
+            short_lines += 1
+        return False
+
+    def byline(self, text: str) -> re.Match[str] | None:
+        return next((m for p in self.layout.header_bylines if (m := p.match(text))), None)
+
+    def choose_title(self, entries: list[_Entry], body_start: int) -> int | None:
+        """Index (in ``entries``) of the headline, or None.
+
+        ``first_line``: the first kept line, unless it is a labelled field or a date.
+        ``headline``: among the headline-like lines before the first paragraph, the one with
+        the most evidence: it is repeated (pages print their headline twice), a date, a label
+        or a byline follows it, it is long enough, it comes first. Never a paragraph, a date
+        line or a byline.
+        """
+        layout = self.layout
+        if any(name == "title" for name, _, _ in layout.fields):
+            return None  # a labelled title
+        if layout.title_mode == "first_line":
+            for n, entry in enumerate(entries):
+                if entry.kind in ("drop", "end"):
+                    continue
+                if entry.kind != "text" or (layout.standalone_date_within
+                                            and self.is_date_line(entry.text)):
+                    what = "date" if entry.kind == "text" else "labelled field"
+                    self.raw.notes.append(
+                        f"title: no headline: the first line ({entry.index + 1}) is a {what}")
+                    return None
+                return n
+            return None
+        head = entries[:body_start]
+        best: tuple[int, int] | None = None
+        for n, entry in enumerate(head):
+            if entry.kind != "text" or not is_title_like(entry.text, layout) \
+                    or self.is_date_line(entry.text) or self.byline(entry.text) is not None:
+                continue
+            score = 3 if entry.text in self.repeated else 0
+            if self.dated(head, n):
+                score += 2
+            score += len(entry.text.split()) >= 5
+            score += best is None  # the first candidate
+            if best is None or score > best[0]:
+                best = (score, n)
+        return None if best is None else best[1]
+
+    # -- phase 3: every line in order
+
+    def run(self) -> RawArticle:
+        raw, layout = self.raw, self.layout
+        entries = self.entries()
+        texts = [n for n, e in enumerate(entries) if e.kind == "text"]
+        # The last line of a page cut off mid-sentence is running text too, unless it is the
+        # page's only line.
+        last_text = texts[-1] if len(texts) > 1 and self.section_start is None else None
+        def is_text(n: int) -> bool:
+            return is_paragraph(entries[n].text, layout, last=n == last_text) \
+                and not self.is_date_line(entries[n].text)
+
+        page_rules = layout.paragraphs.drop_trailing  # a page: furniture around the text
+        body_start = next((n for n in texts if is_text(n)), None)
+        if body_start is None and page_rules:
+            # No running text: a short item still starts at its first sentence; a page of
+            # furniture alone (a menu, a list of links) is not an article.
+            body_start = next((n for n in texts if _sentence(entries[n].text)), None)
+            if body_start is None and self.section_start is None:
+                raise ParseError(f"no line reads as article text (the {layout.name} layout "
+                                 "needs a sentence or a paragraph)")
+        if body_start is None:
+            body_start = len(entries)
+        seen: set[str] = set()
+        for entry in entries[:body_start]:
+            if entry.kind == "text":
+                (self.repeated if entry.text in seen else seen).add(entry.text)
+        title_at = self.choose_title(entries, body_start)
+        if title_at is not None:
+            raw.title = entries[title_at].text
+        # The article ends at the first end marker after its text has started.
+        end_at = next((n for n, e in enumerate(entries) if e.kind == "end" and n > body_start),
+                      len(entries))
+        if page_rules:
+            self.last_paragraph = next(
+                (n for n in reversed(texts) if body_start <= n < end_at and (
+                    n == body_start or is_text(n))), -1)
+        self.short = self.short_runs(entries, body_start, end_at)
+        after_title = 0  # non-blank lines since the title
+        for n, entry in enumerate(entries):
+            i = entry.index
+            if n >= end_at:
+                self.use(i, "dropped", f"trailer:{entries[end_at].rule}")
+            elif entry.kind == "drop":
+                self.use(i, "dropped", entry.rule)
+                if entry.rule == "update-stamp":
+                    self.unused_dates.append(f"'{entry.text}' (a last-update stamp)")
+            elif entry.kind == "end":
+                self.use(i, "dropped", f"marker-before-text:{entry.rule}")
+            elif n == title_at:
+                self.use(i, "title")
+            elif entry.kind == "field":
+                after_title += title_at is not None and n > title_at
+                self.field(i, entry)
+            elif title_at is not None and n < title_at:  # site furniture above the headline
+                if self.is_date_line(entry.text):
+                    self.unused_dates.append(f"'{entry.text}' (above the headline)")
+                self.use(i, "dropped", "above-title")
+            else:
+                after_title += 1
+                self.text_line(n, entry, body_start, after_title)
+        if raw.title is None and "title" in raw.fields:
+            raw.title = raw.fields.pop("title")[0] or None
         if raw.title is None:
-            raise ParseError("no title line found")
-        if self.section_start is not None:
-            self.read_also(self.section_start)
-        if not raw.paragraphs and not raw.read_also:
-            raise ParseError("has a title but no article text")
+            raw.notes.append("title: no headline found")
+        self.finish()
         return raw
 
+    def text_line(self, n: int, entry: _Entry, body_start: int, after_title: int) -> None:
+        """One text line after the headline (or any text line of a page without one)."""
+        raw, layout, i, text = self.raw, self.layout, entry.index, entry.text
+        if raw.title is not None and n < body_start and not raw.paragraphs \
+                and not raw.related and text.casefold() == raw.title.casefold():
+            self.use(i, "dropped", "repeated-title")
+            return
+        if self.is_date_line(text):
+            if "date" not in raw.fields and layout.standalone_date_within \
+                    and raw.title is not None and after_title <= layout.standalone_date_within:
+                raw.add("date", text)
+                self.use(i, "date", "standalone_date")
+            else:
+                self.unused_dates.append(f"'{text}'")
+                self.use(i, "dropped", "date-stamp")
+            return
+        if n < body_start:
+            m = self.byline(text)
+            if m is not None:
+                outlet = (m.groupdict().get("outlet") or "").strip()
+                if outlet:
+                    raw.add("source", outlet)
+                self.use(i, "byline", "byline")
+                return
+            if layout.credit_max_words or layout.summary_min_words:
+                self.header_line(i, text)
+                return
+        if n in self.short:
+            self.use(i, "dropped", "short-run")
+            return
+        if layout.paragraphs.drop_trailing and n > self.last_paragraph >= 0 \
+                and not _sentence(text):
+            self.use(i, "dropped", "after-body")
+            return
+        self.body_line(i, text)
+
+    def header_line(self, i: int, text: str) -> None:
+        """A line between the headline and the text: a credit naming the outlet, a subtitle
+        (the record's summary), or a photo caption."""
+        raw, layout = self.raw, self.layout
+        words = text.split()
+        stripped = text.rstrip(_TRAILING_CLOSERS)
+        if len(words) <= layout.credit_max_words and not any(c.isdigit() for c in text) \
+                and stripped and stripped[-1] not in ".:;,،؛!?؟" and "source" not in raw.fields \
+                and text not in self.repeated:
+            raw.add("source", text)
+            self.use(i, "source", "credit-line")
+        elif layout.summary_min_words and len(words) >= layout.summary_min_words \
+                and "summary" not in raw.fields and text not in self.repeated:
+            raw.add("summary", text)
+            self.use(i, "summary", "subtitle")
+        else:
+            self.use(i, "dropped", "caption")
+
+    def short_runs(self, entries: list[_Entry], body_start: int, end_at: int) -> set[int]:
+        """Runs of very short lines inside the text (menus, tag lists, categories): at least
+        ``paragraphs.short_run`` text lines in a row of at most three words each."""
+        size = self.layout.paragraphs.short_run
+        found: set[int] = set()
+        if not size:
+            return found
+        run: list[int] = []
+        for n in range(body_start, end_at + 1):
+            entry = entries[n] if n < end_at else None
+            if entry is not None and entry.kind == "drop":
+                continue
+            if entry is not None and entry.kind == "text" and len(entry.text.split()) <= 3 \
+                    and not _sentence(entry.text) and not self.is_date_line(entry.text):
+                run.append(n)
+                continue
+            if len(run) >= size:
+                found.update(run)
+            run = []
+        return found
+
+    def finish(self) -> None:
+        raw, layout = self.raw, self.layout
+        if self.section_start is not None:
+            self.use(self.section_start, "read_also", "marker")
+            self.read_also(self.section_start + 1)
+        if "date" not in raw.fields and layout.lead_dateline and raw.paragraphs:
+            self.lead_dateline(raw.paragraphs[0])
+        if "source" not in raw.fields and raw.paragraphs:
+            lead = raw.paragraphs[0][:_LEAD_WINDOW]
+            m = next((m for p in layout.dateline_outlets if (m := p.match(lead))), None)
+            if m is not None and m.group("outlet").strip():
+                raw.add("source", m.group("outlet").strip())
+                raw.notes.append("outlet: named by the lead sentence's dateline")
+        if "date" not in raw.fields and self.unused_dates:
+            seen = ", ".join(self.unused_dates[:3])
+            raw.notes.append(f"date: no publication date stated; seen, not taken: {seen}")
+        raw.lines.sort(key=lambda use: use.line)
+        if not raw.paragraphs and not raw.read_also:
+            raise ParseError("has no article text" if raw.title is None
+                             else "has a title but no article text")
+
+    def lead_dateline(self, lead: str) -> None:
+        """A date the lead sentence gives as its own: a dateline at its start ('القاهرة - 3
+        مارس 2024 (أ ش أ) -', 'PARIS, 3 mars 2024 (AFP) -'), a date and an outlet closing it
+        ('…, 18.02.2026, سبوتنيك عربي'), or 'today' named with a weekday that falls on the date
+        ('اليوم الاثنين (21 آب 2023)'). Only the lead's first date can be such a date."""
+        reader = self.layout.date_reader
+        found = reader.find(lead[:_LEAD_WINDOW])
+        if not found:
+            return
+        parts = found[0]
+        if parts.iso() is None or parts.ambiguous:
+            return
+        before, after, written = lead[:parts.start], lead[parts.end:], lead[parts.start:parts.end]
+        kind = None
+        if _DATELINE_PLACE.fullmatch(before) and _DATELINE_AFTER.match(after):
+            kind = "a dateline"
+        elif _DATELINE_TAIL.fullmatch(after) and _SENTENCE_BEFORE.search(before):
+            kind = "a date and outlet closing it"
+        else:
+            named = reader.named_today(before[-_TODAY_REACH:] + written)
+            if named is not None and named.weekday is not None and not named.weekday_disagrees():
+                kind = "'today' with a weekday that falls on it"
+        if kind is not None:
+            self.raw.add("date", written)
+            self.raw.notes.append(f"date: taken from the lead sentence ({kind}: '{written}')")
+
     def dropped(self, i: int, line: str) -> bool:
+        """A chrome or boilerplate line (in the read-also section), accounted for."""
         layout = self.layout
         for kind, rules in (("chrome", layout.chrome), ("boilerplate", layout.boilerplate)):
             for rule in rules:
@@ -147,24 +505,16 @@ class _LinesParser:
                     return True
         return False
 
-    def is_field(self, line: str) -> bool:
-        return any(regex.match(line) for _, regex, _ in self.layout.fields)
-
-    def field(self, i: int, line: str) -> bool:
-        for name, regex, repeat in self.layout.fields:
-            m = regex.match(line)
-            if m is None:
-                continue
-            value = (m.group("value") or "").strip()
-            if name == "title" and self.raw.title is not None:
-                self.raw.notes.append(f"title: second title line ignored at line {i + 1}: "
-                                      f"{value}")
-            elif name in self.raw.fields and not repeat:
-                self.raw.notes.append(f"{name}: second value ignored at line {i + 1}: {value}")
-            self.raw.add(name, value)
-            self.use(i, name, "field")
-            return True
-        return False
+    def field(self, i: int, entry: _Entry) -> None:
+        name, value = entry.name, entry.value
+        repeat = any(n == name and r for n, _, r in self.layout.fields)
+        self.in_related = False
+        if name == "title" and self.raw.title is not None:
+            self.raw.notes.append(f"title: second title line ignored at line {i + 1}: {value}")
+        elif name in self.raw.fields and not repeat:
+            self.raw.notes.append(f"{name}: second value ignored at line {i + 1}: {value}")
+        self.raw.add(name, value)
+        self.use(i, name, entry.rule)
 
     def body_line(self, i: int, line: str) -> None:
         layout, raw = self.layout, self.raw
@@ -267,6 +617,8 @@ class _LinesParser:
             use.role = "read_also.body"
             raw.notes.append(f"read_also: line {use.line} has no text after it; kept as the "
                              "last paragraph of the item before (page cut off?)")
+
+
 
 
 # --- the 'tagged' engine ---------------------------------------------------------------------

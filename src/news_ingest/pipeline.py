@@ -117,7 +117,8 @@ def process(item: Source | SourceProblem, ctx: Context) -> FileResult:
             if ctx.config.raw:
                 result.records.append({"source_file": item.name, "warnings": [], **raw.to_dict()})
             else:
-                record = normalise(raw, item.name, ctx.lexicon).to_dict()
+                reader = ctx.layouts.get(raw.layout).date_reader
+                record = normalise(raw, item.name, ctx.lexicon, reader).to_dict()
                 if ctx.config.encode:
                     result.encoded.append(
                         encode_record(ctx.config.encode, record, ctx.config.defuse_formulas))

@@ -18,7 +18,12 @@ from typing import Any
 
 import yaml
 
+from ..dates import NUMERIC_ORDERS, DateReader
 from ..errors import DetectError, LayoutError
+
+#: Stop-word lists a layout may use to tell running text from page furniture (data/stoplists/:
+#: jusText's lists, BSD licence).
+STOPLISTS = ("arabic", "english", "french")
 
 #: Field names a layout may fill; the normaliser maps them onto record keys.
 FIELD_NAMES = (
@@ -27,6 +32,8 @@ FIELD_NAMES = (
 )
 
 _PATTERN = {"type": "string", "minLength": 1}
+_WORDS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+_WORD_NUMBERS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
 #: One tag name, or several separated by '|' ('TITLE|HEADLINE').
 _TAG_NAMES = "^[A-Za-z][A-Za-z0-9_-]*(?:[|][A-Za-z][A-Za-z0-9_-]*)*$"
 _NAMED_PATTERN = {
@@ -41,12 +48,13 @@ LAYOUT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "news-ingest layout",
     "type": "object",
-    "required": ["name", "kind", "detect"],
+    "required": ["name", "kind"],
     "additionalProperties": False,
     "properties": {
         "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]*$"},
         "description": {"type": "string"},
         "kind": {"enum": ["lines", "tagged"]},
+        "fallback": {"type": "boolean"},
         "detect": {
             "type": "object",
             "required": ["rules"],
@@ -65,7 +73,7 @@ LAYOUT_SCHEMA: dict[str, Any] = {
                 },
             },
         },
-        "title": {"enum": ["first_line"]},
+        "title": {"enum": ["first_line", "headline"]},
         "standalone_date": {
             "type": "object",
             "additionalProperties": False,
@@ -90,7 +98,48 @@ LAYOUT_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "max_words": {"type": "integer", "minimum": 1},
+                "min_words": {"type": "integer", "minimum": 1},
                 "end_punctuation": {"type": "string"},
+            },
+        },
+        "end_markers": {"type": "array", "items": _NAMED_PATTERN},
+        "bylines": {"type": "array", "items": _PATTERN},
+        "dateline_outlets": {"type": "array", "items": _PATTERN},
+        "header": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "credit_max_words": {"type": "integer", "minimum": 0},
+                "summary_min_words": {"type": "integer", "minimum": 0},
+            },
+        },
+        "paragraphs": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "min_words": {"type": "integer", "minimum": 1},
+                "long_chars": {"type": "integer", "minimum": 1},
+                "stopwords": {"type": "array", "items": {"enum": list(STOPLISTS)}},
+                "min_stopword_density": {"type": "number", "minimum": 0, "maximum": 1},
+                "drop_trailing": {"type": "boolean"},
+                "short_run": {"type": "integer", "minimum": 0},
+            },
+        },
+        "dates": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "labels": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "update_labels": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "numeric_order": {"enum": list(NUMERIC_ORDERS)},
+                "lead_dateline": {"type": "boolean"},
+                "months": _WORD_NUMBERS,
+                "abbreviations": _WORD_NUMBERS,
+                "weekdays": _WORD_NUMBERS,
+                **{key: _WORDS for key in (
+                    "ignorable", "zones", "zone_words", "hijri_months", "ordinals",
+                    "everyday_words", "today", "connectors", "month_words", "year_words",
+                    "year_suffixes")},
             },
         },
         "sections": {
@@ -125,11 +174,16 @@ LAYOUT_SCHEMA: dict[str, Any] = {
         },
         "paragraph": {"type": "string", "pattern": _TAG_NAMES},
     },
-    # A tagged layout names its document element and its tags; a lines layout its title rule.
+    # A tagged layout names its document element and its tags; a layout is detected by its
+    # rules unless it is the fallback (used when no other layout is detected).
     "allOf": [
         {
             "if": {"properties": {"kind": {"const": "tagged"}}},
             "then": {"required": ["document", "tags"]},
+        },
+        {
+            "if": {"not": {"required": ["fallback"], "properties": {"fallback": {"const": True}}}},
+            "then": {"required": ["detect"]},
         },
     ],
 }
@@ -147,7 +201,8 @@ def layout_validator() -> Any:
 
 #: Keys that only the other kind of layout reads: an error, not silently ignored.
 _LINES_ONLY = {"title", "standalone_date", "fields", "glued_labels", "related", "chrome",
-               "boilerplate", "headline", "sections", "embeds"}
+               "boilerplate", "headline", "sections", "embeds", "end_markers", "bylines",
+               "dateline_outlets", "header", "paragraphs"}
 _TAGGED_ONLY = {"document", "tags", "paragraph"}
 _OTHER_KIND_KEYS = {"lines": _TAGGED_ONLY, "tagged": _LINES_ONLY}
 
@@ -158,6 +213,31 @@ class Rule:
 
     name: str
     regex: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class ParagraphRules:
+    """How a ``lines`` layout tells running text from page furniture (after jusText: length and
+    stop-word density, with sentence punctuation standing in for jusText's DOM). A line is a
+    *paragraph* when it has ``min_words`` words and ends like a sentence or a clause, or runs
+    to ``long_chars`` characters, or holds a sentence end inside, or is the text's last line (a
+    page cut off); with stop-word lists, it also needs ``min_stopword_density``. ``drop_trailing``
+    and ``short_run`` are the generic page rules (see docs/layouts.md)."""
+
+    min_words: int = 8
+    long_chars: int = 150
+    stopwords: frozenset[str] = frozenset()
+    min_stopword_density: float = 0.0
+    drop_trailing: bool = False
+    short_run: int = 0
+
+
+@functools.cache
+def stoplist(name: str) -> frozenset[str]:
+    """The words of ``data/stoplists/<name>.txt``, case-folded."""
+    text = resources.files("news_ingest").joinpath(f"data/stoplists/{name}.txt").read_text(
+        "utf-8")
+    return frozenset(word.casefold() for word in text.split())
 
 
 @dataclass
@@ -181,7 +261,22 @@ class Layout:
     bylines: list[re.Pattern[str]] = field(default_factory=list)
     standalone_date_within: int = 0
     headline_max_words: int = 24
+    headline_min_words: int = 1
     headline_end_punctuation: str = ".!?؟…:؛"
+    fallback: bool = False
+    title_mode: str = "first_line"
+    end_markers: list[Rule] = field(default_factory=list)
+    header_bylines: list[re.Pattern[str]] = field(default_factory=list)
+    dateline_outlets: list[re.Pattern[str]] = field(default_factory=list)
+    credit_max_words: int = 0
+    summary_min_words: int = 0
+    paragraphs: ParagraphRules = field(default_factory=ParagraphRules)
+    date_reader: DateReader = field(default_factory=DateReader.packaged)
+    # Labelled publication dates ('نشر بتاريخ: …'), and labels of dates that are not the
+    # publication date ('آخر تحديث', 'Updated'): see `dates` in docs/layouts.md.
+    date_label: re.Pattern[str] | None = None
+    update_label: re.Pattern[str] | None = None
+    lead_dateline: bool = False
 
     def score(self, sample: str) -> float:
         """Sum of the weights of the detection rules found on some line of ``sample`` (lines
@@ -224,7 +319,7 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
     if spec["kind"] == "lines" and "body" in spec.get("fields", {}):
         raise LayoutError(f"{origin}: key 'fields.body': a lines layout's body is every line no "
                           "rule claims; it cannot be a labelled field")
-    detect = spec["detect"]
+    detect = spec.get("detect", {"rules": []})
     layout = Layout(
         name=spec["name"],
         kind=spec["kind"],
@@ -281,10 +376,60 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
     layout.standalone_date_within = spec.get("standalone_date", {}).get("within", 0)
     headline = spec.get("headline", {})
     layout.headline_max_words = headline.get("max_words", layout.headline_max_words)
+    layout.headline_min_words = headline.get("min_words", layout.headline_min_words)
     layout.headline_end_punctuation = headline.get(
         "end_punctuation", layout.headline_end_punctuation
     )
+    layout.fallback = bool(spec.get("fallback", False))
+    layout.title_mode = spec.get("title", "first_line")
+    layout.end_markers = [
+        Rule(r["name"], _compile(r["pattern"], f"end_markers.{i}.pattern", origin))
+        for i, r in enumerate(spec.get("end_markers", []))
+    ]
+    layout.header_bylines = [_compile(p, f"bylines.{i}", origin)
+                             for i, p in enumerate(spec.get("bylines", []))]
+    layout.dateline_outlets = [_compile(p, f"dateline_outlets.{i}", origin)
+                               for i, p in enumerate(spec.get("dateline_outlets", []))]
+    for i, regex in enumerate(layout.dateline_outlets):
+        if "outlet" not in regex.groupindex:
+            raise LayoutError(f"{origin}: key 'dateline_outlets.{i}': expected a named group "
+                              "(?P<outlet>...)")
+    header = spec.get("header", {})
+    layout.credit_max_words = header.get("credit_max_words", 0)
+    layout.summary_min_words = header.get("summary_min_words", 0)
+    rules = spec.get("paragraphs", {})
+    layout.paragraphs = ParagraphRules(
+        min_words=rules.get("min_words", 8),
+        long_chars=rules.get("long_chars", 150),
+        stopwords=frozenset().union(*(stoplist(name) for name in rules.get("stopwords", []))),
+        min_stopword_density=rules.get("min_stopword_density", 0.0),
+        drop_trailing=rules.get("drop_trailing", False),
+        short_run=rules.get("short_run", 0),
+    )
+    dates = spec.get("dates", {})
+    words = {k: v for k, v in dates.items()
+             if k not in ("labels", "update_labels", "numeric_order", "lead_dateline")}
+    layout.date_reader = DateReader.extended(words, dates.get("numeric_order", "day-first"))
+    layout.lead_dateline = bool(dates.get("lead_dateline", False))
+    if dates.get("labels"):
+        # The label, then a colon or not: without a colon the value must read as a date (the
+        # parser checks), so 'Le président …' is not a date line.
+        layout.date_label = re.compile(
+            rf"^(?:{_literal_alternation(dates['labels'])})(?![^\W\d_])\s*(?P<colon>:)?\s*"
+            r"(?P<value>.*)$", re.IGNORECASE)
+    if dates.get("update_labels"):
+        # Anywhere on its line: what stands before it is looked at again ('18-03-2024 20:37
+        # اخر تحديث: 18-03-2024 20:49' keeps its first date).
+        layout.update_label = re.compile(
+            rf"^(?P<rest>.*?)(?<![^\W\d_])(?:{_literal_alternation(dates['update_labels'])})"
+            r"(?![^\W\d_]).*$", re.IGNORECASE)
     return layout
+
+
+def _literal_alternation(words: Iterable[str]) -> str:
+    """Literal words as one alternation, longest first; a space matches any run of spaces."""
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+")
+                    for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
 
 def load_layout_file(path: str | Path, *, validate: bool = True) -> Layout:
@@ -353,18 +498,30 @@ class LayoutSet:
             known = ", ".join(sorted(self._by_name))
             raise LayoutError(f"unknown layout '{name}' (known: {known})") from None
 
-    def detect(self, lines: list[str]) -> Layout:
-        """The single best-scoring layout for these (stored-form, non-blank) lines.
+    @property
+    def fallback(self) -> Layout | None:
+        """The layout used when no other is detected (the last fallback layout loaded)."""
+        found = [layout for layout in self._by_name.values() if layout.fallback]
+        return found[-1] if found else None
 
-        Raises ``DetectError`` when none reaches its ``min_score`` or two tie for best.
+    def detect(self, lines: list[str]) -> Layout:
+        """The single best-scoring layout for these (stored-form, non-blank) lines, or the
+        fallback layout when none reaches its ``min_score`` (its own rules are not scored).
+
+        Raises ``DetectError`` when two tie for best, or when none matches and there is no
+        fallback layout.
         """
         scored = []
         sample = "\n" + "\n".join(lines)  # a line break before every line (see build_layout)
         for layout in self._by_name.values():
+            if layout.fallback:
+                continue
             score = layout.score(sample)
             if score >= layout.min_score:
                 scored.append((score, layout))
         if not scored:
+            if self.fallback is not None:
+                return self.fallback
             raise DetectError("matches no layout (see 'ingest --list-layouts')")
         scored.sort(key=lambda pair: -pair[0])
         if len(scored) > 1 and scored[0][0] == scored[1][0]:
