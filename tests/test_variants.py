@@ -169,20 +169,30 @@ def test_a_page_whose_header_the_crawl_lost_still_gives_its_text() -> None:
      "بوتين: روسيا مستعدة لاستخدام الأسلحة النووية إذا تعرضت سيادتها للتهديد", "2024-03-12",
      None, "صرح الرئيس الروسي"),
     ("dash-date-masthead-credit", "وزير الري يتابع موقف المشروعات الجارية في محافظات الصعيد",
-     "2024-07-03", "بوابة الوطن", "تابع وزير الموارد المائية"),
+     "2024-07-03", None, "تابع وزير الموارد المائية"),  # a site's name is not an agency
     ("time-first-date-related-trailer",
      "زلزال بقوة 5.2 درجات يضرب جنوب تركيا دون أنباء عن إصابات", "2024-06-14", None,
      "ضرب زلزال بقوة"),
     ("update-stamp-older-article", "الأمم المتحدة تحذر من مجاعة وشيكة في السودان", "2024-03-14",
      None, "حذرت الأمم المتحدة"),
-    ("hijri-beside-gregorian", "السعودية تعلن موعد بداية شهر رمضان", "2024-03-10", None,
-     "أعلنت المحكمة العليا"),
+    ("hijri-beside-gregorian", "السعودية تعلن موعد بداية شهر رمضان", "2024-03-10", "واس",
+     "أعلنت المحكمة العليا"),  # 'الرياض - واس': a place and an agency
     ("lead-dateline-agency", "مصر تدعو إلى وقف فوري لإطلاق النار في لبنان", "2024-10-03",
      "أ ش أ", "القاهرة - 3 أكتوبر 2024"),
     ("event-date-in-body-no-date", "افتتاح معرض الكتاب الدولي بمشاركة 50 دولة", None, None,
      "افتتح وزير الثقافة"),
     ("ambiguous-slash-date", "وزير النفط يبحث مع شركات أجنبية زيادة الإنتاج", None, None,
      "بحث وزير النفط"),
+    ("standfirst-publie-partager",
+     "Le Niger et le Bénin rouvrent leur frontière après huit mois de fermeture", "2024-04-12",
+     None, "Le Niger et le Bénin ont annoncé"),  # the standfirst is the summary
+    ("menu-subtitle-author-agency-byline",
+     "وزراء خارجية تركيا وروسيا وإيران يجتمعون في الدوحة لبحث الأزمة السورية", "2024-12-07",
+     "الأناضول", "اجتمع وزراء خارجية"),
+    ("no-headline-date-before-text", None, "2024-03-12", None, "أعلنت سلطة الطيران المدني"),
+    ("english-caption-credit-glued-date",
+     "EU agrees new sanctions package against Russia over Ukraine war", "2025-02-24", "Reuters",
+     "BRUSSELS (Reuters) - European Union"),
 ])
 def test_generic_layout_finds_headline_date_outlet_and_text(
     name: str, title: str | None, date: str | None, outlet: str | None, first: str
@@ -262,7 +272,7 @@ def test_a_layout_for_another_language_needs_no_code(tmp_path: Path) -> None:
     layout = tmp_path / "diario.yaml"
     layout.write_text("name: diario\nkind: lines\ndetect:\n  rules:\n"
                       "    - {pattern: '^Diario del Sur$', weight: 1}\n"
-                      "title: headline\n" + block, encoding="utf-8")
+                      "title: headline\nheadline: {min_words: 4}\n" + block, encoding="utf-8")
     text = ("Diario del Sur\nEl gobierno aprueba el nuevo presupuesto nacional\n"
             "Publicado el 3 de marzo de 2024 a las 10:00\n"
             "El consejo de ministros aprobó este martes el proyecto de presupuesto para el año.\n")

@@ -334,6 +334,8 @@ _COMPACT_ISO = re.compile(
     re.IGNORECASE,
 )
 _ISO_MONTH = re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{2})")
+# Between a year and a time glued to it (the span of the date before it is unchanged).
+_GLUED_TIME = re.compile(r"(?<=(?<![0-9])(?:1[89]|2[0-2])[0-9]{2})(?=[0-9]{1,2}:[0-9]{2})")
 
 
 @dataclass(frozen=True)
@@ -606,6 +608,8 @@ class DateReader:
             return None
         lead = len(text) - len(text.lstrip())
         s = _fold(stripped)
+        if ":" in s:  # a crawl glued the time to the year: 'November 18, 20245:12 PM'
+            s = _GLUED_TIME.sub(" ", s)
 
         body_start = 0
         label = _LABEL.match(s)

@@ -15,14 +15,14 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from . import mojibake
 from .errors import ParseError
 from .layouts import Layout, LayoutSet
 from .model import LineUse, RawArticle, RawEmbed, RawItem
-from .text import clean_line, clean_lines
+from .text import clean_line, clean_lines, match_key
 
 #: How many lines from the start and the end of a text detection looks at.
 DETECT_HEAD_LINES = 400
@@ -106,6 +106,7 @@ _TODAY_REACH = 30  # 'اليوم الاثنين (' stands at most this far befor
 _DATELINE_PLACE = re.compile(r"\s*[^\W\d_]+(?:[ '’.-][^\W\d_]+){0,3}\s*[,،\-–—]\s*")
 _DATELINE_AFTER = re.compile(r"\s*[,،]?\s*[\-–—(/]")
 _DATELINE_TAIL = re.compile(r"\s*[,،]\s*[^\W\d_]+(?:\s[^\W\d_]+){0,3}\s*")
+_BYLINE_PARTS = re.compile(r"[-–—/|,،()]")
 _SENTENCE_BEFORE = re.compile(r"[.!?؟][\"'”’»)]*[\s,،]*$")
 
 
@@ -134,7 +135,7 @@ def is_paragraph(line: str, layout: Layout, last: bool = False) -> bool:
     (a page cut off mid-sentence); with stop-word lists, enough stop words."""
     rules = layout.paragraphs
     words = line.split()
-    if len(words) < rules.min_words:
+    if len(words) < rules.min_words or len(line) < rules.min_chars:
         return False
     stripped = line.rstrip(_TRAILING_CLOSERS)
     if not (last or len(line) >= rules.long_chars or (stripped and stripped[-1] in _CLAUSE_END)
@@ -173,6 +174,7 @@ class _LinesParser:
         self.repeated: set[str] = set()
         self.last_paragraph = -1
         self.date_lines: dict[str, bool] = {}
+        self.entries_list: list[_Entry] = []
 
     def use(self, index: int, role: str, rule: str = "") -> None:
         self.raw.lines.append(LineUse(index + 1, role, rule))
@@ -249,8 +251,8 @@ class _LinesParser:
         return known
 
     def dated(self, head: list[_Entry], n: int) -> bool:
-        """Whether a date, a label or a byline comes right after ``head[n]`` (past copies of
-        it and one short line such as a credit)."""
+        """Whether a date, a label or a byline comes right after ``head[n]`` (past copies of it
+        and one short line such as an author's name or a credit)."""
         short_lines = 0
         for e in head[n + 1:]:
             if e.kind == "drop" or (e.kind == "text" and e.text == head[n].text):
@@ -262,17 +264,45 @@ class _LinesParser:
             short_lines += 1
         return False
 
+    @staticmethod
+    def menu_after(head: list[_Entry], n: int) -> bool:
+        """Whether a menu (three or more lines of one or two words in a row) follows
+        ``head[n]`` before the text: the headline stands below the site's menus."""
+        run = 0
+        for e in head[n + 1:]:
+            if e.kind == "drop":
+                continue
+            run = run + 1 if e.kind == "text" and len(e.text.split()) <= 2 else 0
+            if run >= 3:
+                return True
+        return False
+
+    def past_standfirst(self, entries: list[_Entry], texts: list[int], body_start: int,
+                        is_text: Callable[[int], bool]) -> int:
+        """Where the text starts when its first paragraph is a standfirst: a paragraph that a
+        label or a byline (the date, the author) follows before the next paragraph."""
+        following = next((n for n in texts if n > body_start and is_text(n)), None)
+        if following is None:
+            return body_start
+        between = entries[body_start + 1:following]
+        if any(e.kind == "field" or (e.kind == "text" and self.byline(e.text) is not None)
+               for e in between):
+            return following
+        return body_start
+
     def byline(self, text: str) -> re.Match[str] | None:
         return next((m for p in self.layout.header_bylines if (m := p.match(text))), None)
 
-    def choose_title(self, entries: list[_Entry], body_start: int) -> int | None:
+    def choose_title(self, entries: list[_Entry], first_paragraph: int,
+                     body_start: int) -> int | None:
         """Index (in ``entries``) of the headline, or None.
 
         ``first_line``: the first kept line, unless it is a labelled field or a date.
-        ``headline``: among the headline-like lines before the first paragraph, the one with
-        the most evidence: it is repeated (pages print their headline twice), a date, a label
-        or a byline follows it, it is long enough, it comes first. Never a paragraph, a date
-        line or a byline.
+        ``headline``: headline-like lines before the first paragraph, in runs of adjacent ones
+        (a headline, its copy, a subtitle, the captions under it); the first line of the run
+        with the most evidence: printed twice, a date, a label or a byline right after the
+        run, a long first line, the run nearest the text, and no menu between it and the text
+        (a site's slogan stands above its menu). Never a paragraph, a date line or a byline.
         """
         layout = self.layout
         if any(name == "title" for name, _, _ in layout.fields):
@@ -290,25 +320,35 @@ class _LinesParser:
                 return n
             return None
         head = entries[:body_start]
-        best: tuple[int, int] | None = None
-        for n, entry in enumerate(head):
-            if entry.kind != "text" or not is_title_like(entry.text, layout) \
-                    or self.is_date_line(entry.text) or self.byline(entry.text) is not None:
+        runs: list[list[int]] = []
+        after_candidate = False
+        for n, entry in enumerate(entries[:first_paragraph]):
+            if entry.kind == "drop":
                 continue
-            score = 3 if entry.text in self.repeated else 0
-            if self.dated(head, n):
-                score += 2
-            score += len(entry.text.split()) >= 5
-            score += best is None  # the first candidate
+            candidate = entry.kind == "text" and is_title_like(entry.text, layout) \
+                and not self.is_date_line(entry.text) and self.byline(entry.text) is None
+            if candidate and after_candidate:
+                runs[-1].append(n)
+            elif candidate:
+                runs.append([n])
+            after_candidate = candidate
+        best: tuple[int, int] | None = None
+        for k, run in enumerate(runs):
+            first, last = run[0], run[-1]
+            score = 3 if any(entries[n].text in self.repeated for n in run) else 0
+            score += 2 * self.dated(head, last)
+            score += len(entries[first].text.split()) >= 5
+            score += 2 * (k == len(runs) - 1)  # the run nearest the text
+            score -= 3 * self.menu_after(head, last)
             if best is None or score > best[0]:
-                best = (score, n)
+                best = (score, first)
         return None if best is None else best[1]
 
     # -- phase 3: every line in order
 
     def run(self) -> RawArticle:
         raw, layout = self.raw, self.layout
-        entries = self.entries()
+        entries = self.entries_list = self.entries()
         texts = [n for n, e in enumerate(entries) if e.kind == "text"]
         # The last line of a page cut off mid-sentence is running text too, unless it is the
         # page's only line.
@@ -328,11 +368,14 @@ class _LinesParser:
                                  "needs a sentence or a paragraph)")
         if body_start is None:
             body_start = len(entries)
+        first_paragraph = body_start
+        if page_rules and body_start < len(entries):
+            body_start = self.past_standfirst(entries, texts, body_start, is_text)
         seen: set[str] = set()
         for entry in entries[:body_start]:
             if entry.kind == "text":
                 (self.repeated if entry.text in seen else seen).add(entry.text)
-        title_at = self.choose_title(entries, body_start)
+        title_at = self.choose_title(entries, first_paragraph, body_start)
         if title_at is not None:
             raw.title = entries[title_at].text
         # The article ends at the first end marker after its text has started.
@@ -381,8 +424,14 @@ class _LinesParser:
             self.use(i, "dropped", "repeated-title")
             return
         if self.is_date_line(text):
-            if "date" not in raw.fields and layout.standalone_date_within \
-                    and raw.title is not None and after_title <= layout.standalone_date_within:
+            # Beside the headline: within `standalone_date.within` lines of it (with the page
+            # rules: anywhere between it and the text); with no headline, just before the text.
+            if raw.title is not None:
+                beside = after_title <= layout.standalone_date_within or (
+                    layout.paragraphs.drop_trailing and n < body_start)
+            else:
+                beside = self.just_before_text(n, body_start)
+            if "date" not in raw.fields and layout.standalone_date_within and beside:
                 raw.add("date", text)
                 self.use(i, "date", "standalone_date")
             else:
@@ -392,7 +441,9 @@ class _LinesParser:
         if n < body_start:
             m = self.byline(text)
             if m is not None:
-                outlet = (m.groupdict().get("outlet") or "").strip()
+                outlet = (m.groupdict().get("outlet") or "").strip() or next(
+                    (part.strip() for part in _BYLINE_PARTS.split(text)
+                     if part.strip() and self.is_outlet(part)), "")
                 if outlet:
                     raw.add("source", outlet)
                 self.use(i, "byline", "byline")
@@ -409,15 +460,20 @@ class _LinesParser:
             return
         self.body_line(i, text)
 
+    def just_before_text(self, n: int, body_start: int) -> bool:
+        """With no headline: whether line ``n`` stands in the text's own header, with at most
+        three lines (a byline, a credit, a caption) between it and the first paragraph."""
+        between = [e for e in self.entries_list[n + 1:body_start] if e.kind != "drop"]
+        return n < body_start and len(between) <= 3 and all(
+            e.kind == "field" or len(e.text.split()) <= 12 for e in between)
+
     def header_line(self, i: int, text: str) -> None:
         """A line between the headline and the text: a credit naming the outlet, a subtitle
         (the record's summary), or a photo caption."""
         raw, layout = self.raw, self.layout
         words = text.split()
-        stripped = text.rstrip(_TRAILING_CLOSERS)
-        if len(words) <= layout.credit_max_words and not any(c.isdigit() for c in text) \
-                and stripped and stripped[-1] not in ".:;,،؛!?؟" and "source" not in raw.fields \
-                and text not in self.repeated:
+        if len(words) <= layout.credit_max_words and "source" not in raw.fields \
+                and self.is_outlet(text):
             raw.add("source", text)
             self.use(i, "source", "credit-line")
         elif layout.summary_min_words and len(words) >= layout.summary_min_words \
@@ -495,6 +551,10 @@ class _LinesParser:
             self.raw.add("date", written)
             self.raw.notes.append(f"date: taken from the lead sentence ({kind}: '{written}')")
 
+    def is_outlet(self, text: str) -> bool:
+        """A name of the layout's known outlets ('رويترز', 'واس', 'Reuters')."""
+        return bool(self.layout.outlets) and match_key(text) in self.layout.outlets
+
     def dropped(self, i: int, line: str) -> bool:
         """A chrome or boilerplate line (in the read-also section), accounted for."""
         layout = self.layout
@@ -515,6 +575,8 @@ class _LinesParser:
             self.raw.notes.append(f"{name}: second value ignored at line {i + 1}: {value}")
         self.raw.add(name, value)
         self.use(i, name, entry.rule)
+        if name == "author" and self.is_outlet(value):  # 'By Reuters'
+            self.raw.add("source", value)
 
     def body_line(self, i: int, line: str) -> None:
         layout, raw = self.layout, self.raw

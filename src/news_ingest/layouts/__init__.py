@@ -20,6 +20,7 @@ import yaml
 
 from ..dates import NUMERIC_ORDERS, DateReader
 from ..errors import DetectError, LayoutError
+from ..text import match_key
 
 #: Stop-word lists a layout may use to tell running text from page furniture (data/stoplists/:
 #: jusText's lists, BSD licence).
@@ -105,6 +106,11 @@ LAYOUT_SCHEMA: dict[str, Any] = {
         "end_markers": {"type": "array", "items": _NAMED_PATTERN},
         "bylines": {"type": "array", "items": _PATTERN},
         "dateline_outlets": {"type": "array", "items": _PATTERN},
+        "outlets": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"packaged": {"type": "boolean"}, "names": _WORDS},
+        },
         "header": {
             "type": "object",
             "additionalProperties": False,
@@ -118,6 +124,7 @@ LAYOUT_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "min_words": {"type": "integer", "minimum": 1},
+                "min_chars": {"type": "integer", "minimum": 0},
                 "long_chars": {"type": "integer", "minimum": 1},
                 "stopwords": {"type": "array", "items": {"enum": list(STOPLISTS)}},
                 "min_stopword_density": {"type": "number", "minimum": 0, "maximum": 1},
@@ -202,7 +209,7 @@ def layout_validator() -> Any:
 #: Keys that only the other kind of layout reads: an error, not silently ignored.
 _LINES_ONLY = {"title", "standalone_date", "fields", "glued_labels", "related", "chrome",
                "boilerplate", "headline", "sections", "embeds", "end_markers", "bylines",
-               "dateline_outlets", "header", "paragraphs"}
+               "dateline_outlets", "outlets", "header", "paragraphs"}
 _TAGGED_ONLY = {"document", "tags", "paragraph"}
 _OTHER_KIND_KEYS = {"lines": _TAGGED_ONLY, "tagged": _LINES_ONLY}
 
@@ -225,6 +232,7 @@ class ParagraphRules:
     and ``short_run`` are the generic page rules (see docs/layouts.md)."""
 
     min_words: int = 8
+    min_chars: int = 0
     long_chars: int = 150
     stopwords: frozenset[str] = frozenset()
     min_stopword_density: float = 0.0
@@ -238,6 +246,13 @@ def stoplist(name: str) -> frozenset[str]:
     text = resources.files("news_ingest").joinpath(f"data/stoplists/{name}.txt").read_text(
         "utf-8")
     return frozenset(word.casefold() for word in text.split())
+
+
+@functools.cache
+def packaged_outlets() -> frozenset[str]:
+    """Match keys of the news agencies and outlets of ``data/outlets.yaml``."""
+    text = resources.files("news_ingest").joinpath("data/outlets.yaml").read_text("utf-8")
+    return frozenset(match_key(str(name)) for name in yaml.safe_load(text)["outlets"])
 
 
 @dataclass
@@ -268,6 +283,7 @@ class Layout:
     end_markers: list[Rule] = field(default_factory=list)
     header_bylines: list[re.Pattern[str]] = field(default_factory=list)
     dateline_outlets: list[re.Pattern[str]] = field(default_factory=list)
+    outlets: frozenset[str] = frozenset()  # match keys of known outlets (credits, bylines)
     credit_max_words: int = 0
     summary_min_words: int = 0
     paragraphs: ParagraphRules = field(default_factory=ParagraphRules)
@@ -394,12 +410,16 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
         if "outlet" not in regex.groupindex:
             raise LayoutError(f"{origin}: key 'dateline_outlets.{i}': expected a named group "
                               "(?P<outlet>...)")
+    known = spec.get("outlets", {})
+    layout.outlets = (packaged_outlets() if known.get("packaged") else frozenset()) | frozenset(
+        match_key(name) for name in known.get("names", []))
     header = spec.get("header", {})
     layout.credit_max_words = header.get("credit_max_words", 0)
     layout.summary_min_words = header.get("summary_min_words", 0)
     rules = spec.get("paragraphs", {})
     layout.paragraphs = ParagraphRules(
         min_words=rules.get("min_words", 8),
+        min_chars=rules.get("min_chars", 0),
         long_chars=rules.get("long_chars", 150),
         stopwords=frozenset().union(*(stoplist(name) for name in rules.get("stopwords", []))),
         min_stopword_density=rules.get("min_stopword_density", 0.0),
@@ -420,9 +440,10 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
     if dates.get("update_labels"):
         # Anywhere on its line: what stands before it is looked at again ('18-03-2024 20:37
         # اخر تحديث: 18-03-2024 20:49' keeps its first date).
+        # (A label glued after a capital or a digit is found too: 'GMTUpdated 2 days ago'.)
         layout.update_label = re.compile(
-            rf"^(?P<rest>.*?)(?<![^\W\d_])(?:{_literal_alternation(dates['update_labels'])})"
-            r"(?![^\W\d_]).*$", re.IGNORECASE)
+            rf"^(?P<rest>.*?)(?<![a-z\u0621-\u064a])"
+            rf"(?i:{_literal_alternation(dates['update_labels'])})(?![^\W\d_]).*$")
     return layout
 
 
