@@ -47,6 +47,12 @@ def invoke(args: list[str]):
     (MINIMAL + "embeds:\n  - {kind: x, pattern: 'a*'}\n",
      "key 'embeds.0.pattern': expected a pattern that cannot match empty text"),
     ("!!python/object/apply:os.system ['echo pwned']\n", "not valid YAML"),
+    (MINIMAL + "chrome:\n  - {name: x, pattern: '^(a+)+$'}\n",
+     "key 'chrome.0.pattern': the pattern can backtrack without bound (exponential"),
+    (MINIMAL + "fields:\n  source: {pattern: '^S:(?P<value>(\\w+\\s?)*)$'}\n",
+     "key 'fields.source.pattern': the pattern can backtrack without bound"),
+    ("a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n" + MINIMAL,
+     "YAML aliases (*name) are not allowed in a layout file"),
 ])
 def test_malformed_layout_names_file_key_and_expectation(
     tmp_path: Path, body: str, message: str

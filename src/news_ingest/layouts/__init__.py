@@ -302,13 +302,49 @@ class Layout:
         return sum(weight for regex, weight in self.detect_rules if regex.search(sample))
 
 
-def _compile(pattern: str, where: str, origin: str, flags: int = 0) -> re.Pattern[str]:
+def _compile(pattern: str, where: str, origin: str, flags: int = 0,
+             check: bool = False) -> re.Pattern[str]:
     try:
-        return re.compile(pattern, flags)
+        regex = re.compile(pattern, flags)
     except re.error as exc:
         raise LayoutError(
             f"{origin}: key '{where}': expected a valid regular expression ({exc})"
         ) from None
+    if check:
+        growth = backtracking(pattern)
+        if growth:
+            raise LayoutError(
+                f"{origin}: key '{where}': the pattern can backtrack without bound ({growth}); "
+                "rewrite it so that each part of a line can be matched one way only")
+    return regex
+
+
+#: Patterns whose matching time may grow as this power of a line's length (or faster) are
+#: refused in a user's layout: '^(a+)+$' takes longer than the age of the universe on 50 'a's.
+MAX_STARRINESS = 3
+
+
+def backtracking(pattern: str) -> str | None:
+    """A description of how a pattern backtracks without bound, or None.
+
+    regexploit finds it statically (nested or adjacent repeats that can share characters):
+    ``'^(a+)+$'`` -> ``'exponential in the length of the text'``. Imported only for a user's
+    layout file; the packaged patterns are checked by the test suite."""
+    import warnings
+
+    with warnings.catch_warnings():  # it reads patterns with sre_parse, deprecated since 3.11
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from regexploit.ast.sre import SreOpParser
+        from regexploit.redos import find
+    try:
+        found = [redos.starriness for redos in find(SreOpParser().parse_sre(pattern))]
+    except Exception:  # a construct regexploit does not model: no verdict from it
+        return None
+    worst = max(found, default=0)
+    if worst < MAX_STARRINESS:
+        return None
+    return ("exponential in the length of the text" if worst > 10
+            else f"growing as the power {worst} of the length of the text")
 
 
 def _path_of(error: Any) -> str:  # a jsonschema.ValidationError
@@ -327,6 +363,9 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
             err = errors[0]
             raise LayoutError(f"{origin}: key '{_path_of(err)}': {err.message}")
     spec: dict[str, Any] = data
+
+    def compile_(pattern: str, where: str, flags: int = 0) -> re.Pattern[str]:
+        return _compile(pattern, where, origin, flags, check=validate)
     foreign = _OTHER_KIND_KEYS[spec["kind"]].intersection(spec)
     if foreign:
         key = sorted(foreign)[0]
@@ -346,7 +385,7 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
     )
     for i, rule in enumerate(detect["rules"]):
         pattern = rule["pattern"]
-        _compile(pattern, f"detect.rules.{i}.pattern", origin)  # errors name the user's pattern
+        compile_(pattern, f"detect.rules.{i}.pattern")  # errors name the user's pattern
         if pattern.startswith("^"):
             # '^X' searched as '\nX' in '\n' + sample: the same lines match, and the regex
             # engine can skip ahead to each line break instead of trying every position.
@@ -354,7 +393,7 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
         regex = _compile(pattern, f"detect.rules.{i}.pattern", origin, re.MULTILINE)
         layout.detect_rules.append((regex, float(rule.get("weight", 1))))
     for name, fspec in spec.get("fields", {}).items():
-        regex = _compile(fspec["pattern"], f"fields.{name}.pattern", origin)
+        regex = compile_(fspec["pattern"], f"fields.{name}.pattern")
         if "value" not in regex.groupindex:
             raise LayoutError(
                 f"{origin}: key 'fields.{name}.pattern': expected a named group (?P<value>...)"
@@ -362,7 +401,7 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
         layout.fields.append((name, regex, bool(fspec.get("repeat", False))))
     for key in ("chrome", "boilerplate", "glued_labels", "related"):
         rules = [
-            Rule(r["name"], _compile(r["pattern"], f"{key}.{i}.pattern", origin))
+            Rule(r["name"], compile_(r["pattern"], f"{key}.{i}.pattern"))
             for i, r in enumerate(spec.get(key, []))
         ]
         setattr(layout, key, rules)
@@ -373,7 +412,7 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
                     f"{origin}: key '{key}.{i}.pattern': expected a named group (?P<rest>...)"
                 )
     layout.embeds = [
-        Rule(e["kind"], _compile(e["pattern"], f"embeds.{i}.pattern", origin))
+        Rule(e["kind"], compile_(e["pattern"], f"embeds.{i}.pattern"))
         for i, e in enumerate(spec.get("embeds", []))
     ]
     for i, rule in enumerate(layout.embeds):
@@ -382,11 +421,9 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
                               "cannot match empty text (it would match everywhere)")
     read_also = spec.get("sections", {}).get("read_also")
     if read_also:
-        layout.read_also_marker = _compile(
-            read_also["marker"], "sections.read_also.marker", origin
-        )
+        layout.read_also_marker = compile_(read_also["marker"], "sections.read_also.marker")
         layout.bylines = [
-            _compile(p, f"sections.read_also.bylines.{i}", origin)
+            compile_(p, f"sections.read_also.bylines.{i}")
             for i, p in enumerate(read_also.get("bylines", []))
         ]
     layout.standalone_date_within = spec.get("standalone_date", {}).get("within", 0)
@@ -399,12 +436,12 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
     layout.fallback = bool(spec.get("fallback", False))
     layout.title_mode = spec.get("title", "first_line")
     layout.end_markers = [
-        Rule(r["name"], _compile(r["pattern"], f"end_markers.{i}.pattern", origin))
+        Rule(r["name"], compile_(r["pattern"], f"end_markers.{i}.pattern"))
         for i, r in enumerate(spec.get("end_markers", []))
     ]
-    layout.header_bylines = [_compile(p, f"bylines.{i}", origin)
+    layout.header_bylines = [compile_(p, f"bylines.{i}")
                              for i, p in enumerate(spec.get("bylines", []))]
-    layout.dateline_outlets = [_compile(p, f"dateline_outlets.{i}", origin)
+    layout.dateline_outlets = [compile_(p, f"dateline_outlets.{i}")
                                for i, p in enumerate(spec.get("dateline_outlets", []))]
     for i, regex in enumerate(layout.dateline_outlets):
         if "outlet" not in regex.groupindex:
@@ -453,6 +490,10 @@ def _literal_alternation(words: Iterable[str]) -> str:
                     for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
 
+#: The largest layout file read (the packaged generic layout is about 12,000 characters).
+MAX_LAYOUT_CHARS = 1_000_000
+
+
 def load_layout_file(path: str | Path, *, validate: bool = True) -> Layout:
     """Read one layout YAML file (safe loading only)."""
     origin = str(path)
@@ -460,7 +501,14 @@ def load_layout_file(path: str | Path, *, validate: bool = True) -> Layout:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise LayoutError(f"{origin}: cannot read layout file ({exc})") from None
+    if len(text) > MAX_LAYOUT_CHARS:
+        raise LayoutError(f"{origin}: a layout file of {len(text):,} characters is too large "
+                          f"(at most {MAX_LAYOUT_CHARS:,})")
     try:
+        # Anchors and aliases are refused: a few hundred bytes of nested aliases expand to
+        # billions of nodes for whatever walks the data (and a layout never needs them).
+        if any(isinstance(token, yaml.AliasToken) for token in yaml.scan(text)):
+            raise LayoutError(f"{origin}: YAML aliases (*name) are not allowed in a layout file")
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
