@@ -187,15 +187,17 @@ class DateWords:
             return tuple(sorted({_word_key(str(k)): int(v)
                                  for k, v in (data.get(key) or {}).items()}.items()))
 
-        def words(key: str) -> tuple[str, ...]:
-            return tuple(sorted({_word_key(str(w)) for w in data.get(key) or []}))
+        def words(key: str) -> tuple[str, ...]:  # matched as written (folded): 'a.m' keeps its dot
+            return tuple(sorted({_SPACES_RE.sub(" ", _fold(str(w))).strip().lower()
+                                 for w in data.get(key) or []}))
 
         digits = tuple(sorted(
             (_word_key(str(name)), tuple(sorted((int(k), int(v)) for k, v in forms.items())))
             for name, forms in (data.get("digit_months") or {}).items()))
         return cls(
             months=pairs("months"), abbreviations=pairs("abbreviations"), digit_months=digits,
-            everyday=frozenset(words("everyday_words")), weekdays=pairs("weekdays"),
+            everyday=frozenset(_word_key(str(w)) for w in data.get("everyday_words") or []),
+            weekdays=pairs("weekdays"),
             ignorable=words("ignorable"), zones=words("zones"), zone_words=words("zone_words"),
             hijri=words("hijri_months"), ordinals=words("ordinals"), today=words("today"),
             connectors=words("connectors"), month_words=words("month_words"),
@@ -232,7 +234,8 @@ class DateWords:
 def packaged_words() -> DateWords:
     """The words of ``data/dates.yaml``."""
     text = resources.files("news_ingest").joinpath("data/dates.yaml").read_text("utf-8")
-    return DateWords.from_data(yaml.safe_load(text))
+    return DateWords.from_data(yaml.load(text, Loader=getattr(yaml, "CSafeLoader",
+                                                               yaml.SafeLoader)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -438,7 +441,7 @@ class DateReader:
             raise ValueError(f"numeric_order must be one of {NUMERIC_ORDERS}")
         self.words = words
         self.numeric_order = numeric_order
-        self._grammar = _compile_grammar(words)
+        self._grammar = _grammar(words)
         self._months = {**dict(words.months), **dict(words.abbreviations)}
         self._digit_months = {name: dict(forms) for name, forms in words.digit_months}
         self._weekdays = dict(words.weekdays)
@@ -649,6 +652,12 @@ class DateReader:
 @functools.lru_cache(maxsize=32)
 def _reader(words: DateWords, numeric_order: str) -> DateReader:
     return DateReader(words, numeric_order)
+
+
+@functools.lru_cache(maxsize=32)
+def _grammar(words: DateWords) -> _Grammar:
+    """One compiled grammar per set of words, whatever the numeric order of its readers."""
+    return _compile_grammar(words)
 
 
 def _day(s: str | None) -> int | None:

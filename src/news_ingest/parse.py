@@ -107,7 +107,20 @@ _DATELINE_PLACE = re.compile(r"\s*[^\W\d_]+(?:[ '’.-][^\W\d_]+){0,3}\s*[,،\-�
 _DATELINE_AFTER = re.compile(r"\s*[,،]?\s*[\-–—(/]")
 _DATELINE_TAIL = re.compile(r"\s*[,،]\s*[^\W\d_]+(?:\s[^\W\d_]+){0,3}\s*")
 _BYLINE_PARTS = re.compile(r"[-–—/|,،()]")
+# A place and an agency glued before the lead sentence: 'الكويت - كونا - أعلنت', 'مسقط -
+# العمانية: أظهرت' (the agency must be a known outlet).
+_LEAD_BYLINE = re.compile(
+    r"[^\W\d_][^\-–—:/()\d]{0,25}?\s*[-–—/]\s*(?P<outlet>[^\s\-–—:/()][^\-–—:/()]{1,24}?)"
+    r"\s*[-–—:]")
 _SENTENCE_BEFORE = re.compile(r"[.!?؟][\"'”’»)]*[\s,،]*$")
+
+
+def _group(m: re.Match[str], name: str) -> str | None:
+    """The group ``name``, or, in a pattern of several alternatives, the first of ``name2``,
+    ``name3``, … that matched (a regular expression cannot reuse a group name)."""
+    found = m.groupdict()
+    return next((found[key] for key in (name, *(f"{name}{k}" for k in range(2, 10)))
+                 if found.get(key) is not None), None)
 
 
 def _sentence(text: str) -> bool:
@@ -175,6 +188,7 @@ class _LinesParser:
         self.last_paragraph = -1
         self.date_lines: dict[str, bool] = {}
         self.entries_list: list[_Entry] = []
+        self.captions: list[_Entry] = []
 
     def use(self, index: int, role: str, rule: str = "") -> None:
         self.raw.lines.append(LineUse(index + 1, role, rule))
@@ -195,6 +209,9 @@ class _LinesParser:
                 out.append(entry)
             else:
                 out.extend(self.classify(i, line))
+            if self.captions:  # a caption beside a field ('… Photo: X / AFP'): dropped by name
+                out.extend(self.captions)
+                self.captions.clear()
         return out
 
     def classify(self, i: int, line: str, depth: int = 0) -> list[_Entry]:
@@ -212,7 +229,7 @@ class _LinesParser:
             for rule in rules:
                 m = rule.regex.match(line)
                 if m:
-                    return _Entry(i, line, "drop", f"{kind}:{rule.name}"), m.groupdict().get("rest")
+                    return _Entry(i, line, "drop", f"{kind}:{rule.name}"), _group(m, "rest")
         if layout.update_label is not None:
             m = layout.update_label.match(line)
             if m:
@@ -224,8 +241,12 @@ class _LinesParser:
         for name, regex, _ in layout.fields:
             m = regex.match(line)
             if m:
-                value = (m.group("value") or "").strip()
-                return _Entry(i, line, "field", "field", name, value), m.groupdict().get("rest")
+                value = (_group(m, "value") or "").strip()
+                entry = _Entry(i, line, "field", "field", name, value)
+                caption = _group(m, "caption")
+                if caption and caption.strip():
+                    self.captions.append(_Entry(i, caption.strip(), "drop", "caption"))
+                return entry, _group(m, "rest")
         if layout.date_label is not None:
             m = layout.date_label.match(line)
             if m and (m.group("colon") or self.is_date_line(m.group("value"))):
@@ -264,6 +285,17 @@ class _LinesParser:
             short_lines += 1
         return False
 
+    def menu_line(self, text: str) -> bool:
+        """A menu on one line, in a cased script: four words or more, each capitalised, hardly
+        any a stop word ('News Opinion Sport Culture Lifestyle'); a headline has some."""
+        words = [w for w in text.split() if any(c.isalpha() for c in w)]
+        stopwords = self.layout.paragraphs.stopwords
+        if len(words) < 4 or not stopwords or not all(
+                next(c for c in w if c.isalpha()).isupper() for w in words):
+            return False
+        # (jusText's lists hold frequent content words too: 'World' may be one.)
+        return sum(w.casefold() in stopwords for w in words) < 0.2 * len(words)
+
     @staticmethod
     def menu_after(head: list[_Entry], n: int) -> bool:
         """Whether a menu (three or more lines of one or two words in a row) follows
@@ -299,7 +331,8 @@ class _LinesParser:
 
         ``first_line``: the first kept line, unless it is a labelled field or a date.
         ``headline``: headline-like lines before the first paragraph, in runs of adjacent ones
-        (a headline, its copy, a subtitle, the captions under it); the first line of the run
+        (a headline, its copy, a subtitle, the captions under it; a dropped line, a label or any
+        other line ends a run); the first line of the run
         with the most evidence: printed twice, a date, a label or a byline right after the
         run, a long first line, the run nearest the text, and no menu between it and the text
         (a site's slogan stands above its menu). Never a paragraph, a date line or a byline.
@@ -323,10 +356,9 @@ class _LinesParser:
         runs: list[list[int]] = []
         after_candidate = False
         for n, entry in enumerate(entries[:first_paragraph]):
-            if entry.kind == "drop":
-                continue
             candidate = entry.kind == "text" and is_title_like(entry.text, layout) \
-                and not self.is_date_line(entry.text) and self.byline(entry.text) is None
+                and not self.is_date_line(entry.text) and self.byline(entry.text) is None \
+                and not self.menu_line(entry.text)
             if candidate and after_candidate:
                 runs[-1].append(n)
             elif candidate:
@@ -342,7 +374,11 @@ class _LinesParser:
             score -= 3 * self.menu_after(head, last)
             if best is None or score > best[0]:
                 best = (score, first)
-        return None if best is None else best[1]
+        if best is None:
+            return None
+        # The headline printed twice: its first print (what stands between is its subtitle).
+        text = entries[best[1]].text
+        return next(run[0] for run in runs if entries[run[0]].text == text)
 
     # -- phase 3: every line in order
 
@@ -514,8 +550,13 @@ class _LinesParser:
         if "source" not in raw.fields and raw.paragraphs:
             lead = raw.paragraphs[0][:_LEAD_WINDOW]
             m = next((m for p in layout.dateline_outlets if (m := p.match(lead))), None)
-            if m is not None and m.group("outlet").strip():
-                raw.add("source", m.group("outlet").strip())
+            outlet = m.group("outlet").strip() if m is not None else ""
+            if not outlet and layout.outlets:  # 'الكويت - كونا - أعلنت': a known agency
+                glued = _LEAD_BYLINE.match(lead)
+                if glued is not None and self.is_outlet(glued.group("outlet")):
+                    outlet = glued.group("outlet").strip()
+            if outlet:
+                raw.add("source", outlet)
                 raw.notes.append("outlet: named by the lead sentence's dateline")
         if "date" not in raw.fields and self.unused_dates:
             seen = ", ".join(self.unused_dates[:3])

@@ -22,6 +22,9 @@ from ..dates import NUMERIC_ORDERS, DateReader
 from ..errors import DetectError, LayoutError
 from ..text import match_key
 
+#: libyaml's safe loader where PyYAML was built with it (several times faster), else PyYAML's.
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 #: Stop-word lists a layout may use to tell running text from page furniture (data/stoplists/:
 #: jusText's lists, BSD licence).
 STOPLISTS = ("arabic", "english", "french")
@@ -252,7 +255,7 @@ def stoplist(name: str) -> frozenset[str]:
 def packaged_outlets() -> frozenset[str]:
     """Match keys of the news agencies and outlets of ``data/outlets.yaml``."""
     text = resources.files("news_ingest").joinpath("data/outlets.yaml").read_text("utf-8")
-    return frozenset(match_key(str(name)) for name in yaml.safe_load(text)["outlets"])
+    return frozenset(match_key(str(name)) for name in yaml.load(text, SAFE_LOADER)["outlets"])
 
 
 @dataclass
@@ -501,15 +504,16 @@ def load_layout_file(path: str | Path, *, validate: bool = True) -> Layout:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise LayoutError(f"{origin}: cannot read layout file ({exc})") from None
-    if len(text) > MAX_LAYOUT_CHARS:
+    if validate and len(text) > MAX_LAYOUT_CHARS:
         raise LayoutError(f"{origin}: a layout file of {len(text):,} characters is too large "
                           f"(at most {MAX_LAYOUT_CHARS:,})")
     try:
         # Anchors and aliases are refused: a few hundred bytes of nested aliases expand to
         # billions of nodes for whatever walks the data (and a layout never needs them).
-        if any(isinstance(token, yaml.AliasToken) for token in yaml.scan(text)):
+        if validate and any(isinstance(token, yaml.AliasToken)
+                            for token in yaml.scan(text, Loader=SAFE_LOADER)):
             raise LayoutError(f"{origin}: YAML aliases (*name) are not allowed in a layout file")
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
