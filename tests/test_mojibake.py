@@ -35,3 +35,9 @@ def test_a_garbled_line_that_cannot_be_repaired_is_named() -> None:
     text, notes = repair(garbled + "ب")  # a clean letter glued on: no longer a round trip
     assert text == garbled + "ب"
     assert notes == ["text: line 1 was garbled (mojibake) and could not be repaired"]
+
+
+def test_a_repair_never_adds_or_removes_a_line_end() -> None:
+    """'Â\x85' holds U+0085, a line end, which ftfy would turn into '…': such a line is left
+    as it is, so the lines the parser counts are the lines of the input."""
+    assert repair("Ø\nÂ\x850") == ("Ø\nÂ\x850", [])

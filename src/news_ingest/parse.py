@@ -17,6 +17,7 @@ import html
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 
 from . import mojibake
 from .errors import ParseError
@@ -118,9 +119,15 @@ _SENTENCE_BEFORE = re.compile(r"[.!?؟][\"'”’»)]*[\s,،]*$")
 def _group(m: re.Match[str], name: str) -> str | None:
     """The group ``name``, or, in a pattern of several alternatives, the first of ``name2``,
     ``name3``, … that matched (a regular expression cannot reuse a group name)."""
-    found = m.groupdict()
-    return next((found[key] for key in (name, *(f"{name}{k}" for k in range(2, 10)))
-                 if found.get(key) is not None), None)
+    index = m.re.groupindex
+    if name not in index:
+        return None
+    value = m.group(name)
+    k = 2
+    while value is None and f"{name}{k}" in index:
+        value = m.group(f"{name}{k}")
+        k += 1
+    return value
 
 
 def _sentence(text: str) -> bool:
@@ -225,11 +232,10 @@ class _LinesParser:
 
     def match_rules(self, i: int, line: str) -> tuple[_Entry, str | None]:
         layout = self.layout
-        for kind, rules in (("chrome", layout.chrome), ("boilerplate", layout.boilerplate)):
-            for rule in rules:
-                m = rule.regex.match(line)
-                if m:
-                    return _Entry(i, line, "drop", f"{kind}:{rule.name}"), _group(m, "rest")
+        for name, regex in layout.drop_rules:
+            m = regex.match(line)
+            if m:
+                return _Entry(i, line, "drop", name), _group(m, "rest")
         if layout.update_label is not None:
             m = layout.update_label.match(line)
             if m:
@@ -288,9 +294,11 @@ class _LinesParser:
     def menu_line(self, text: str) -> bool:
         """A menu on one line, in a cased script: four words or more, each capitalised, hardly
         any a stop word ('News Opinion Sport Culture Lifestyle'); a headline has some."""
-        words = [w for w in text.split() if any(c.isalpha() for c in w)]
         stopwords = self.layout.paragraphs.stopwords
-        if len(words) < 4 or not stopwords or not all(
+        if not stopwords or (text[:1].isalpha() and not text[:1].isupper()):
+            return False
+        words = [w for w in text.split() if any(c.isalpha() for c in w)]
+        if len(words) < 4 or not all(
                 next(c for c in w if c.isalpha()).isupper() for w in words):
             return False
         # (jusText's lists hold frequent content words too: 'World' may be one.)
@@ -561,7 +569,8 @@ class _LinesParser:
         if "date" not in raw.fields and self.unused_dates:
             seen = ", ".join(self.unused_dates[:3])
             raw.notes.append(f"date: no publication date stated; seen, not taken: {seen}")
-        raw.lines.sort(key=lambda use: use.line)
+        if any(a.line > b.line for a, b in zip(raw.lines, raw.lines[1:], strict=False)):
+            raw.lines.sort(key=attrgetter("line"))
         if not raw.paragraphs and not raw.read_also:
             raise ParseError("has no article text" if raw.title is None
                              else "has a title but no article text")

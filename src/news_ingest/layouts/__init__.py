@@ -275,6 +275,8 @@ class Layout:
     glued_labels: list[Rule] = field(default_factory=list)
     related: list[Rule] = field(default_factory=list)
     embeds: list[Rule] = field(default_factory=list)
+    # chrome then boilerplate, each as ('chrome:<name>', regex): the order lines are tested in
+    drop_rules: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
     read_also_marker: re.Pattern[str] | None = None
     bylines: list[re.Pattern[str]] = field(default_factory=list)
     standalone_date_within: int = 0
@@ -408,6 +410,8 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
             for i, r in enumerate(spec.get(key, []))
         ]
         setattr(layout, key, rules)
+    layout.drop_rules = [(f"{kind}:{rule.name}", rule.regex)
+                         for kind in ("chrome", "boilerplate") for rule in getattr(layout, kind)]
     for key in ("glued_labels", "related"):
         for i, rule in enumerate(getattr(layout, key)):
             if "rest" not in rule.regex.groupindex:
