@@ -111,7 +111,10 @@ def _with_progress(
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
+# readable=False: an input that cannot be read is that input's failure, named like the same file
+# met in a folder, not a usage error that stops the run.
+@click.argument("inputs", nargs=-1,
+                type=click.Path(dir_okay=True, allow_dash=True, readable=False))
 @click.option("-o", "--out", "out", metavar="FILE",
               help="Write records to FILE ('-' for stdout, the default). The format follows the "
                    "extension (.jsonl, .json, .csv, optionally .gz); written atomically.")
@@ -134,6 +137,9 @@ def _with_progress(
 @click.option("--encoding", metavar="NAME", help="Decode every input with this encoding.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
               show_default=True, help="Refuse inputs larger than this many bytes.")
+@click.option("-L", "--follow", "follow_links", is_flag=True,
+              help="Follow symbolic links that lead out of an input folder (links inside it "
+                   "are always followed).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -179,6 +185,7 @@ def main(
     strict: bool,
     encoding: str | None,
     max_bytes: int,
+    follow_links: bool,
     jobs: int | None,
     engine: str,
     scheduler: str | None,
@@ -208,7 +215,7 @@ def main(
         click.echo(json.dumps(record_schema(), ensure_ascii=False, indent=2))
         return
     config = Config(layout=layout, layout_paths=layout_paths, encoding=encoding,
-                    max_bytes=max_bytes, raw=raw)
+                    max_bytes=max_bytes, raw=raw, follow_links=follow_links)
     if encoding:
         try:
             codecs.lookup(encoding)

@@ -52,6 +52,8 @@ class Config:
     defuse_formulas: bool = True
     # With ``encode``: also send each record's ``corpus.Stats.summary_of`` (slim key "stats").
     stats: bool = False
+    # Walking folders: follow symbolic links that lead out of an input folder (``-L``).
+    follow_links: bool = False
 
 
 @dataclass
@@ -313,7 +315,7 @@ def run(
     inputs: list[str], config: Config, jobs: int = 1
 ) -> Iterator[FileResult]:
     """Sources named by ``inputs`` -> results, in order."""
-    return iter_results(iter_sources(inputs, config.max_bytes), config, jobs)
+    return iter_results(iter_sources(inputs, config.max_bytes, config.follow_links), config, jobs)
 
 
 # --- output -------------------------------------------------------------------------------------

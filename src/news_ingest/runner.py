@@ -141,7 +141,7 @@ def prepare_lexicon(opts: RunOptions, layouts: LayoutSet) -> tuple[Config, str |
             raise UsageConflict(str(exc)) from None
         note = f"tag lexicon: {len(lexicon)} phrases loaded from {path}"
     else:
-        items = iter_sources(opts.inputs, opts.config.max_bytes)
+        items = iter_sources(opts.inputs, opts.config.max_bytes, opts.config.follow_links)
         lexicon = TagLexicon.learn(tag_lines(items, layouts, opts.config))
         if not len(lexicon):
             return opts.config, "tag lexicon: no phrase recurs in the inputs' keyword lines; " \
@@ -260,7 +260,7 @@ def execute(
             config = dataclasses.replace(config, encode=opts.fmt,
                                          defuse_formulas=opts.defuse_formulas,
                                          stats=opts.counts_stats)
-        items: Iterable[Item] = iter_sources(opts.inputs, config.max_bytes)
+        items: Iterable[Item] = iter_sources(opts.inputs, config.max_bytes, config.follow_links)
         if store is not None:
             store.begin_run(at)
             known = store.known()  # inside the run's transaction: no other run moves it now
@@ -276,7 +276,8 @@ def execute(
             stack.callback(results.close)
             if wrap is not None:
                 # With --state, unchanged inputs give no result: no total to count towards.
-                count = functools.partial(count_inputs, opts.inputs) if store is None else None
+                count = (functools.partial(count_inputs, opts.inputs, follow=config.follow_links)
+                         if store is None else None)
                 results = wrap(results, count)
                 stack.callback(results.close)
             if opts.link_read_also:
@@ -388,7 +389,7 @@ def _execute_parts(opts: RunOptions, config: Config, outcome: RunOutcome,
                    on_problem: Callable[[Problem], None]) -> None:
     from .dask_engine import dask_write_parts, remove_stale_parts
 
-    items = iter_sources(opts.inputs, config.max_bytes)
+    items = iter_sources(opts.inputs, config.max_bytes, config.follow_links)
     written: list[str] = []
     for part in dask_write_parts(items, config, opts.out or "", opts.fmt,
                                  scheduler=opts.scheduler, partition_size=opts.partition_size,
