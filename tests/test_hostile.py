@@ -13,9 +13,13 @@ import errno
 import gzip
 import io
 import os
+import re
+import signal
 import stat
 import struct
 import tarfile
+import threading
+import time
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -23,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from news_ingest import sources
+from news_ingest.pipeline import Config, Context, InputTimeout, process, time_limit
 from news_ingest.sources import Source, iter_sources
 
 from .test_damaged import SEED, SMALL, pristine, run, summary, write
@@ -430,3 +435,63 @@ def test_links_into_kernel_file_systems_are_never_walked(tmp_path: Path) -> None
                           "files, not documents): not walked"]
     assert res.sources() == [str(good)]
     assert sources._pseudo_devices()[os.stat("/proc").st_dev] == "proc"
+
+
+# --- the time limit -----------------------------------------------------------------------------
+
+
+def test_a_runaway_regex_is_interrupted_by_the_time_limit() -> None:
+    """CPython's _sre checks for signals every 4096 steps: the SIGALRM handler's exception
+    ends a match that would take for ever ((a+)+$ on 40 a's and a b: ~2^40 steps)."""
+    started = time.monotonic()
+    with pytest.raises(InputTimeout), time_limit(0.2):
+        re.fullmatch(r"(a+)+$", "a" * 40 + "b")
+    assert time.monotonic() - started < 5
+    # the timer is off and the previous handler back
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.default_int_handler, None)
+
+
+def test_time_limit_is_no_limit_off_the_main_thread() -> None:
+    """Signals reach only the main thread: elsewhere the block runs to its end."""
+    done: list[bool] = []
+
+    def work() -> None:
+        with time_limit(0.05):
+            time.sleep(0.2)
+        done.append(True)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert done == [True]
+
+
+def big_input(megabytes: int) -> str:
+    """An aggregator article with ``megabytes`` of paragraphs: ~0.2 s a MB to parse here."""
+    lines = SEED["000"].read_text("utf-8").split("\n")
+    para = "وأضاف المسؤول أن الاجتماع تناول ملفات اقتصادية وسياسية مهمة في المنطقة."
+    filler = [para] * (megabytes * 2**20 // len(para.encode()))
+    return "\n".join([*lines[:3], *filler, *lines[3:]])
+
+
+def test_an_input_past_the_time_limit_is_a_named_failure(tmp_path: Path) -> None:
+    """Same output and messages with -j 1 and -j 2 (the limit runs in each worker)."""
+    first = write(tmp_path / "in" / "a.txt", SEEDS[0])
+    slow = write(tmp_path / "in" / "b_slow.txt", big_input(16))  # ~3 s to parse
+    last = write(tmp_path / "in" / "c.txt", SEEDS[3])
+    one = run(tmp_path / "in", "--timeout", "0.5", "--errors", tmp_path / "errors.jsonl")
+    assert one.exit_code == 1
+    assert one.errors == [f"error: {slow}: took longer than --timeout (0.5 s): abandoned, "
+                          "nothing of it written"]
+    assert one.sources() == [str(first), str(last)]
+    assert one.summary == summary(3, 2, 0, 1, 2)
+    assert '"stage": "timeout"' in (tmp_path / "errors.jsonl").read_text("utf-8")
+    two = run(tmp_path / "in", "--timeout", "0.5", jobs=2)
+    assert (two.exit_code, two.stdout, two.stderr) == (one.exit_code, one.stdout, one.stderr)
+
+
+def test_timeout_zero_is_no_limit() -> None:
+    ctx = Context(Config(timeout=None))
+    result = process(Source("big.txt", data=big_input(1).encode()), ctx)
+    assert result.problems == [] and len(result.records) == 1

@@ -24,7 +24,7 @@ from . import __version__
 from .errors import IngestError
 from .export import FORMATS, format_for_path
 from .layouts import LayoutSet
-from .pipeline import Config, FileResult
+from .pipeline import DEFAULT_TIMEOUT, Config, FileResult
 from .runner import RunOptions, RunOutcome, execute
 from .schema import record_schema
 from .sources import DEFAULT_MAX_BYTES
@@ -137,6 +137,10 @@ def _with_progress(
 @click.option("--encoding", metavar="NAME", help="Decode every input with this encoding.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
               show_default=True, help="Refuse inputs larger than this many bytes.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT,
+              show_default=True, metavar="SECONDS",
+              help="Give up on an input after this many seconds: it is named as failed and the "
+                   "run goes on (0: no limit).")
 @click.option("-L", "--follow", "follow_links", is_flag=True,
               help="Follow symbolic links that lead out of an input folder (links inside it "
                    "are always followed).")
@@ -185,6 +189,7 @@ def main(
     strict: bool,
     encoding: str | None,
     max_bytes: int,
+    timeout: float,
     follow_links: bool,
     jobs: int | None,
     engine: str,
@@ -215,7 +220,8 @@ def main(
         click.echo(json.dumps(record_schema(), ensure_ascii=False, indent=2))
         return
     config = Config(layout=layout, layout_paths=layout_paths, encoding=encoding,
-                    max_bytes=max_bytes, raw=raw, follow_links=follow_links)
+                    max_bytes=max_bytes, raw=raw, follow_links=follow_links,
+                    timeout=timeout or None)
     if encoding:
         try:
             codecs.lookup(encoding)

@@ -17,6 +17,7 @@ import itertools
 import multiprocessing
 import os
 import queue
+import re
 import signal
 import sys
 import tempfile
@@ -34,6 +35,9 @@ from .normalise import normalise
 from .parse import parse_text
 from .sources import DEFAULT_MAX_BYTES, Source, SourceProblem, decode, iter_sources
 from .tags import TagLexicon
+
+#: Seconds one input may take by default (``--timeout``).
+DEFAULT_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ class Config:
     stats: bool = False
     # Walking folders: follow symbolic links that lead out of an input folder (``-L``).
     follow_links: bool = False
+    # Seconds one input may take (read, decode, parse, normalise, encode); None: no limit.
+    timeout: float | None = DEFAULT_TIMEOUT
 
 
 @dataclass
@@ -70,8 +76,14 @@ class Problem:
                 "line": self.line}
 
     def message(self) -> str:
+        """``file:line: reason`` on one line: control characters in a file name are escaped."""
         where = f":{self.line}" if self.line else ""
-        return f"{self.source_file}{where}: {self.reason}"
+        return _CONTROL.sub(lambda m: repr(m.group())[1:-1],
+                            f"{self.source_file}{where}: {self.reason}")
+
+
+#: Characters that would break a message's one line (or hide part of it).
+_CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 
 @dataclass
@@ -100,11 +112,61 @@ class Context:
         self.lexicon = TagLexicon.load(config.lexicon_path) if config.lexicon_path else None
 
 
+class InputTimeout(BaseException):
+    """Raised in the thread parsing an input when ``Config.timeout`` runs out (a
+    ``BaseException``, like ``KeyboardInterrupt``: no ``except Exception`` on the way
+    swallows it)."""
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise InputTimeout()
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise ``InputTimeout`` in this thread once the block has run ``seconds``.
+
+    A ``SIGALRM`` timer (``signal.setitimer``) whose handler raises: Python code is interrupted
+    between two bytecodes, and so is a regular expression mid-match, since CPython's ``_sre``
+    checks for signals every 4096 steps (``MAYBE_CHECK_SIGNALS`` in ``sre_lib.h``: the match
+    returns ``SRE_ERROR_INTERRUPTED`` when ``PyErr_CheckSignals`` fails). Signals reach only the
+    main thread, so elsewhere (a Dask worker's task thread, a library caller's thread) and on
+    systems without ``setitimer`` (Windows) there is no limit: the block just runs.
+    """
+    if (not seconds or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
 def process(item: Source | SourceProblem, ctx: Context) -> FileResult:
-    """One input -> its records and problems. Never raises for bad input."""
+    """One input -> its records and problems. Never raises for bad input; an input that runs
+    past ``Config.timeout`` gives no record and one problem (stage ``timeout``)."""
     if isinstance(item, SourceProblem):
         return FileResult(item.name, problems=[Problem(item.name, "read", item.reason)])
     result = FileResult(item.name)
+    try:
+        with time_limit(ctx.config.timeout):
+            _process(item, ctx, result)
+    except InputTimeout:
+        result.records.clear()
+        result.encoded.clear()
+        result.problems[:] = [Problem(
+            item.name, "timeout", f"took longer than --timeout ({ctx.config.timeout:g} s): "
+            "abandoned, nothing of it written")]
+    return result
+
+
+def _process(item: Source, ctx: Context, result: FileResult) -> None:
     try:
         data = item.read(ctx.config.max_bytes)
         text, notes = decode(data, ctx.config.encoding)
@@ -134,10 +196,10 @@ def process(item: Source | SourceProblem, ctx: Context) -> FileResult:
         result.problems.append(Problem(item.name, "parse", "input nests too deeply to parse"))
     except Exception as exc:  # a bug must cost this input only, never the run's other inputs
         result.records.clear()
+        result.encoded.clear()
         result.problems.append(Problem(
             item.name, "internal", f"internal error ({type(exc).__name__}: {exc}); please "
             "report it with this input"))
-    return result
 
 
 # --- running over many inputs -----------------------------------------------------------------
