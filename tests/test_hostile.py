@@ -495,3 +495,35 @@ def test_timeout_zero_is_no_limit() -> None:
     ctx = Context(Config(timeout=None))
     result = process(Source("big.txt", data=big_input(1).encode()), ctx)
     assert result.problems == [] and len(result.records) == 1
+
+
+# --- memory in the worker pool --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("budget", [64, 3], ids=["default budget", "3 MiB budget"])
+def test_the_pool_holds_bytes_in_flight_not_a_count_of_inputs(
+    budget: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """80 inputs of 2 MiB held in memory (archive members, stdin, a --state run's reads): the
+    pool used to take 32 a chunk, 4 chunks ahead with -j 2 (all 80: 160 MiB); it now closes a
+    chunk at CHUNK_BYTES (4 MiB: 2 of these inputs) and deals none past IN_FLIGHT_BYTES."""
+    from news_ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "IN_FLIGHT_BYTES", budget * 2**20)
+    pulled = 0
+
+    def items():  # type: ignore[no-untyped-def]
+        nonlocal pulled
+        for i in range(80):
+            pulled += 1
+            yield Source(f"{i:02}.txt", data=bytes(2 * 2**20))  # NUL bytes: refused at once
+
+    most = 0
+    names = []
+    for done, result in enumerate(pipeline.iter_results(items(), Config(), jobs=2), 1):
+        most = max(most, pulled - done)
+        names.append(result.name)
+    assert names == [f"{i:02}.txt" for i in range(80)]
+    # pulled and not yet yielded: 2 workers x 2 chunks x 2 inputs (or the one chunk a 3 MiB
+    # budget lets out), plus the answered chunk's other result, which holds no input bytes
+    assert most == (9 if budget == 64 else 3), most

@@ -218,6 +218,17 @@ POOL_LOOKAHEAD_BYTES = 16 * 1024 * 1024
 
 #: Chunks in flight per worker: one being parsed, one waiting, so a worker never idles.
 CHUNKS_AHEAD = 2
+#: A chunk closes at ``chunksize`` inputs or at this many bytes of inputs held in memory
+#: (archive members, stdin, inputs a --state run has read to hash them), whichever comes first.
+CHUNK_BYTES = 4 * 1024 * 1024
+#: No chunk is dealt while this many bytes of inputs are in flight (unless none is): memory
+#: follows the bytes on their way to the workers, not a count of inputs.
+IN_FLIGHT_BYTES = 64 * 1024 * 1024
+
+
+def _held(item: Source | SourceProblem) -> int:
+    """Bytes of an input held in this process (a file named by its path holds none)."""
+    return len(getattr(item, "data", None) or b"")
 
 
 def _worker_main(conn: Any, config: Config) -> None:
@@ -257,9 +268,11 @@ def iter_results(
 
     A run of fewer than ``POOL_MIN_INPUTS`` inputs stays in this process (same output).
     Inputs are read from ``items`` in this thread only (stdin included) and dealt to the workers
-    in chunks, round robin; results are read back in the same order, so output order does not
-    depend on timing. Memory holds at most ``jobs * CHUNKS_AHEAD`` chunks. When the consumer
-    stops early or an exception (Ctrl-C) arrives, the workers are ended.
+    in chunks (``chunksize`` inputs or ``CHUNK_BYTES``), to the least busy worker; results are
+    read back in input order, so output order does not depend on timing. Memory holds at most
+    ``jobs * CHUNKS_AHEAD`` chunks and, past ``IN_FLIGHT_BYTES`` of inputs held in memory, no
+    more is dealt until some comes back. When the consumer stops early or an exception (Ctrl-C)
+    arrives, the workers are ended.
     """
     source = iter(items)
     if jobs > 1:
@@ -269,7 +282,7 @@ def iter_results(
         held = 0
         for item in source:
             head.append(item)
-            held += len(getattr(item, "data", None) or b"")
+            held += _held(item)
             if len(head) >= POOL_MIN_INPUTS or held >= POOL_LOOKAHEAD_BYTES:
                 break
         else:
@@ -283,19 +296,40 @@ def iter_results(
     Context(config)  # configuration errors surface here, before workers start
     mp = multiprocessing.get_context("spawn" if sys.platform == "win32" else "forkserver")
     workers: list[tuple[Any, Any]] = []
-    in_flight: deque[int] = deque()  # the worker of each chunk sent, in input order
+    in_flight: deque[tuple[int, int]] = deque()  # (worker, bytes) of each chunk, input order
+    outstanding = [0] * jobs  # chunks sent to each worker and not yet answered
+    held = 0  # bytes of inputs in the chunks in flight
+    exhausted = False
 
     def died(worker: int) -> WorkerError:
         return WorkerError(f"worker process {worker + 1} of {jobs} died (out of memory? killed?)")
 
-    def deal(worker: int) -> None:
-        chunk = list(itertools.islice(source, chunksize))
-        if chunk:
+    def fill() -> None:
+        """Deal chunks to the least busy workers while they have room and the bytes in flight
+        are under IN_FLIGHT_BYTES (a chunk is always dealt when none is in flight)."""
+        nonlocal held, exhausted
+        while not exhausted:
+            worker = min(range(jobs), key=outstanding.__getitem__)
+            if outstanding[worker] >= CHUNKS_AHEAD or (in_flight and held >= IN_FLIGHT_BYTES):
+                return
+            chunk: list[Source | SourceProblem] = []
+            size = 0
+            while len(chunk) < chunksize and size < CHUNK_BYTES:
+                item = next(source, None)
+                if item is None:
+                    exhausted = True
+                    break
+                chunk.append(item)
+                size += _held(item)
+            if not chunk:
+                return
             try:
                 workers[worker][1].send(chunk)
             except OSError:  # BrokenPipeError, ConnectionResetError: the worker is gone
                 raise died(worker) from None
-            in_flight.append(worker)
+            outstanding[worker] += 1
+            in_flight.append((worker, size))
+            held += size
 
     # If this generator is never closed (the interpreter exits first), end the workers before
     # multiprocessing's own exit handler joins them: they ignore its SIGTERM.
@@ -308,16 +342,16 @@ def iter_results(
             proc.start()
             theirs.close()
             workers.append((proc, mine))
-        for _ in range(CHUNKS_AHEAD):
-            for worker in range(jobs):
-                deal(worker)
+        fill()
         while in_flight:
-            worker = in_flight.popleft()
+            worker, size = in_flight.popleft()
             try:
                 results = workers[worker][1].recv()
             except (EOFError, OSError):
                 raise died(worker) from None
-            deal(worker)
+            outstanding[worker] -= 1
+            held -= size
+            fill()
             yield from results
         for _, conn in workers:
             conn.send(None)
