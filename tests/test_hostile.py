@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import gzip
 import io
+import json
 import os
 import re
 import signal
@@ -527,3 +528,248 @@ def test_the_pool_holds_bytes_in_flight_not_a_count_of_inputs(
     # pulled and not yet yielded: 2 workers x 2 chunks x 2 inputs (or the one chunk a 3 MiB
     # budget lets out), plus the answered chunk's other result, which holds no input bytes
     assert most == (9 if budget == 64 else 3), most
+
+
+# --- class 6: output paths ----------------------------------------------------------------------
+
+OLD = '{"title": "the good output of an earlier run"}\n'
+
+
+def test_a_run_that_read_nothing_leaves_the_output_alone(tmp_path: Path) -> None:
+    out = write(tmp_path / "articles.jsonl", OLD)
+    res = run(tmp_path / "seedz", "--out", out)  # a typo
+    assert res.exit_code == 1
+    assert res.errors == [f"error: {tmp_path / 'seedz'}: no such file or folder"]
+    assert f"nothing was read: {out} was left as it was" in res.stderr.splitlines()
+    assert out.read_text("utf-8") == OLD
+    assert list(tmp_path.glob(".*.part")) == []
+    # every input failing is reading nothing too; an empty folder likewise (exit 0)
+    write(tmp_path / "bad" / "empty.txt", b"")
+    assert run(tmp_path / "bad", "--out", out).exit_code == 1
+    (tmp_path / "none").mkdir()
+    empty = run(tmp_path / "none", "--out", out)
+    assert empty.exit_code == 0
+    assert out.read_text("utf-8") == OLD
+    # with no earlier output there is nothing to keep: an empty output is written
+    fresh = tmp_path / "fresh.json"
+    assert run(tmp_path / "none", "--out", fresh).exit_code == 0
+    assert fresh.read_text("utf-8") == "[]\n"
+
+
+def test_one_good_input_replaces_the_output(tmp_path: Path) -> None:
+    out = write(tmp_path / "articles.jsonl", OLD)
+    good = write(tmp_path / "in" / "a.txt", SEEDS[0])
+    res = run(tmp_path / "in", tmp_path / "seedz", "--out", out)
+    assert res.exit_code == 1
+    assert "nothing was read" not in res.stderr
+    assert [r["source_file"] for r in map(json.loads, out.read_text("utf-8").splitlines())] \
+        == [str(good)]
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("--out", "--stats"), ("--out", "--errors"), ("--out", "--state"), ("--errors", "--stats"),
+    ("--stats", "--tag-lexicon"),
+])
+def test_two_options_naming_one_file_is_a_usage_error(
+    tmp_path: Path, first: str, second: str
+) -> None:
+    out = write(tmp_path / "same.jsonl", OLD)
+    args = [first, out, second, f"{tmp_path}/./same.jsonl"]
+    if "--out" not in args:
+        args += ["--out", tmp_path / "o.jsonl"]
+    res = run(SEED["000"], *args)
+    assert res.exit_code == 2
+    assert res.stderr.splitlines() == [f"Error: {first} and {second} name the same file "
+                                       f"({tmp_path}/./same.jsonl): one would destroy the other"]
+    assert out.read_text("utf-8") == OLD
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_an_output_naming_an_input_is_a_usage_error(tmp_path: Path) -> None:
+    source = write(tmp_path / "a.jsonl", SEEDS[0])  # read as an input whatever its name
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(source)
+    for flag in ("--out", "--errors", "--stats"):
+        res = run(source, flag, link, *(["--out", tmp_path / "o.jsonl"] if flag != "--out"
+                                         else []))
+        assert res.exit_code == 2
+        assert res.stderr.splitlines() == [
+            f"Error: {flag} names an input ({link}): it would be overwritten"]
+    assert source.read_bytes() == SEEDS[0]
+
+
+def test_two_streams_to_stdout_is_a_usage_error(tmp_path: Path) -> None:
+    res = run(SEED["000"], "--stats", "-")
+    assert res.exit_code == 2
+    assert res.stderr.splitlines() == [
+        "Error: --out and --stats would both write to stdout: give one of them a file"]
+    fine = run(SEED["000"], "--stats", "-", "--out", tmp_path / "o.jsonl")
+    assert fine.exit_code == 0, fine.stderr
+
+
+def test_devices_may_be_named_twice() -> None:
+    res = run(SEED["000"], "--out", "/dev/null", "--errors", "/dev/null")
+    assert res.exit_code == 0, res.stderr
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_a_symlink_output_is_written_through(tmp_path: Path) -> None:
+    target = write(tmp_path / "data" / "articles.jsonl", OLD)
+    link = tmp_path / "current.jsonl"
+    link.symlink_to(target)
+    errors_target = write(tmp_path / "data" / "errors.jsonl", "old\n")
+    errors_link = tmp_path / "errors.jsonl"
+    errors_link.symlink_to(errors_target)
+    res = run(SEED["000"], tmp_path / "missing.txt", "--out", link, "--errors", errors_link)
+    assert res.exit_code == 1
+    assert link.is_symlink() and errors_link.is_symlink()
+    assert json.loads(target.read_text("utf-8"))["title"] == pristine("000")["title"]
+    assert json.loads(errors_target.read_text("utf-8"))["reason"] == "no such file or folder"
+    assert list((tmp_path / "data").glob(".*.part")) == []
+
+
+def test_a_fifo_output_is_written_in_place(tmp_path: Path) -> None:
+    fifo = tmp_path / "out.jsonl"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    res = run(SEED["000"], "--out", fifo)
+    reader.join(timeout=30)
+    assert res.exit_code == 0, res.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert json.loads(got[0])["title"] == pristine("000")["title"]
+
+
+def test_stale_part_files_of_killed_runs_are_removed(tmp_path: Path) -> None:
+    import fcntl
+
+    out = tmp_path / "articles.jsonl"
+    stale = write(tmp_path / ".articles.jsonl.k3v9x_2a.part", "half a run")
+    live = write(tmp_path / ".articles.jsonl.abcdefgh.part", "a run still writing")
+    other = write(tmp_path / ".notes.txt.abcdefgh.part", "not ours")
+    odd = write(tmp_path / ".articles.jsonl.partial.part", "not a name we make")
+    with open(live, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        res = run(SEED["000"], "--out", out)
+    assert res.exit_code == 0, res.stderr
+    assert not stale.exists()
+    assert live.exists() and other.exists() and odd.exists()
+
+
+def test_output_is_flushed_to_disk_before_the_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append("fsync " + ("part" if os.readlink(f"/proc/self/fd/{fd}").endswith(".part")
+                                  else "folder"))
+        real_fsync(fd)
+
+    def replace(src: str, dst: str) -> None:
+        events.append("replace")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    assert run(SEED["000"], "--out", tmp_path / "a.jsonl.gz").exit_code == 0
+    assert events == ["fsync part", "replace", "fsync folder"]
+
+
+# --- class 7: state and engine errors before the run ----------------------------------------------
+
+
+def damaged_state(path: Path) -> Path:
+    from news_ingest.corpus import StateStore
+
+    with StateStore(path) as state:
+        state.begin_run()
+        for i in range(300):
+            state.record_file(f"f{i}.txt", f"{i:064x}", [f"{i:016x}"], [(f"{i:016x}", "k " * 9)])
+        state.finish()
+        state.commit_run()
+    data = bytearray(path.read_bytes())
+    page = len(data) // 4096 // 2 * 4096
+    data[page + 8: page + 200] = b"\xa5" * 192
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_damaged_state_file_is_refused_before_anything_is_read(tmp_path: Path) -> None:
+    state = damaged_state(tmp_path / "state.sqlite")
+    out = write(tmp_path / "articles.jsonl", OLD)
+    res = run(SEED["000"], tmp_path / "missing.txt", "--state", state, "--out", out)
+    assert res.exit_code == 2
+    (line,) = res.stderr.splitlines()
+    assert line.startswith(f"Error: {state}: damaged state file (SQLite's check: ")
+    assert line.endswith("restore it from a backup, or delete it to start afresh")
+    assert out.read_text("utf-8") == OLD
+
+
+def test_a_read_only_state_file_is_refused_before_anything_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Root writes through file modes: SQLite's own read-only mode stands in for them."""
+    import sqlite3
+
+    from news_ingest import corpus
+
+    state = tmp_path / "state.sqlite"
+    assert run(SEED["000"], "--state", state, "--out", tmp_path / "first.jsonl").exit_code == 0
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(corpus.sqlite3, "connect", lambda path, **kw: real_connect(
+        f"file:{path}?mode=ro", uri=True, **kw))
+    out = write(tmp_path / "articles.jsonl", OLD)
+    res = run(SEED["003"], "--state", state, "--out", out)
+    assert res.exit_code == 2
+    assert res.stderr.splitlines() == [f"Error: {state}: cannot write the state file (attempt "
+                                       "to write a readonly database)"]
+    assert out.read_text("utf-8") == OLD
+
+
+def test_a_state_that_fails_mid_run_replaces_no_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from news_ingest.corpus import StateStore
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(StateStore, "record_result", fail)
+    out = write(tmp_path / "articles.jsonl", OLD)
+    state = tmp_path / "state.sqlite"
+    res = run(SEED["000"], "--state", state, "--out", out)
+    assert res.exit_code == 1
+    assert res.stderr.splitlines() == [f"Error: {state}: disk I/O error; no output was replaced"]
+    assert out.read_text("utf-8") == OLD
+    assert list(tmp_path.glob(".*.part")) == []
+
+
+@pytest.mark.parametrize(("address", "problem"), [
+    ("tcp//scheduler:8786", "expected HOST:PORT"),
+    ("scheduler", "expected HOST:PORT"),
+    ("tcp://scheduler:port", "port 'port' is not a number from 1 to 65535"),
+    ("tcp://scheduler:99999", "port '99999' is not a number from 1 to 65535"),
+    ("udp://scheduler:8786", "unknown scheme 'udp'"),
+])
+def test_a_malformed_scheduler_is_refused_at_once(
+    tmp_path: Path, address: str, problem: str
+) -> None:
+    out = write(tmp_path / "articles.jsonl", OLD)
+    started = time.monotonic()
+    res = run(SEED["000"], "--engine", "dask", "--scheduler", address, "--out", out)
+    assert res.exit_code == 2
+    (line,) = res.stderr.splitlines()
+    assert line.startswith(f"Error: --scheduler '{address}': ") and problem in line, line
+    assert time.monotonic() - started < 5
+    assert out.read_text("utf-8") == OLD
+
+
+def test_scheduler_without_the_dask_engine_is_a_usage_error() -> None:
+    res = run(SEED["000"], "--scheduler", "tcp://scheduler:8786")
+    assert res.exit_code == 2
+    assert res.stderr.splitlines() == ["Error: --scheduler goes with --engine dask"]

@@ -300,8 +300,8 @@ def _output_format(out: str | None, fmt: str | None) -> str:
         return "jsonl"
     implied = format_for_path(out)
     if implied is None:
-        if os.path.isdir(out):
-            return "jsonl"
+        if os.path.isdir(out) or (os.path.exists(out) and not os.path.isfile(out)):
+            return "jsonl"  # a folder of part files, or a device or FIFO (/dev/null)
         raise click.BadParameter(
             f"cannot tell the format from '{out}': use .jsonl, .json or .csv, or --format",
             param_hint="--out")
@@ -327,6 +327,8 @@ def _summary(outcome: RunOutcome) -> list[str]:
     if outcome.stale_parts:
         lines.append(f"removed {outcome.stale_parts} part files of an earlier run from the "
                      "output folder")
+    if outcome.kept_output:
+        lines.append(f"nothing was read: {outcome.kept_output} was left as it was")
     if outcome.kept_parts:
         lines.append(f"kept {outcome.kept_parts} part files of an earlier run in the output "
                      "folder: this run wrote no record")
