@@ -773,3 +773,26 @@ def test_scheduler_without_the_dask_engine_is_a_usage_error() -> None:
     res = run(SEED["000"], "--scheduler", "tcp://scheduler:8786")
     assert res.exit_code == 2
     assert res.stderr.splitlines() == ["Error: --scheduler goes with --engine dask"]
+
+
+def test_a_state_in_use_by_another_run_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from news_ingest import corpus
+
+    state = tmp_path / "state.sqlite"
+    assert run(SEED["000"], "--state", state, "--out", tmp_path / "a.jsonl").exit_code == 0
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(corpus.sqlite3, "connect",  # no 5 s wait in a test
+                        lambda path, **kw: real_connect(path, **{**kw, "timeout": 0.1}))
+    holder = real_connect(state, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        res = run(SEED["003"], "--state", state, "--out", tmp_path / "b.jsonl")
+    finally:
+        holder.close()
+    assert res.exit_code == 2
+    assert res.stderr.splitlines() == [f"Error: {state}: in use by another run (database is "
+                                       "locked); try again when it ends"]

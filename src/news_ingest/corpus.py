@@ -247,6 +247,9 @@ class StateStore:
             finally:
                 db.execute("ROLLBACK")
         except sqlite3.OperationalError as exc:
+            if "locked" in str(exc):
+                raise StateError(f"{self.path}: in use by another run ({exc}); try again when "
+                                 "it ends") from None
             raise StateError(f"{self.path}: cannot write the state file ({exc})") from None
 
     # -- life cycle ---------------------------------------------------------------------------
