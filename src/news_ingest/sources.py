@@ -313,9 +313,11 @@ def iter_archive(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Sour
         yield from _iter_tar(path, shown, max_bytes)
 
 
-#: What a damaged archive or member raises, whichever library reads it.
-_DAMAGE = (OSError, EOFError, ValueError, RuntimeError, NotImplementedError, zlib.error,
-           lzma.LZMAError, tarfile.TarError, zipfile.BadZipFile, UnicodeDecodeError)
+#: What a damaged archive or member raises, whichever library reads it: OSError, EOFError,
+#: zlib.error, lzma.LZMAError, tarfile.TarError, zipfile.BadZipFile, UnicodeDecodeError ...
+#: and, on bytes their authors did not foresee, IndexError or KeyError (a zip entry whose name
+#: is empty): anything a library raises on hostile bytes costs that member, never the run.
+_DAMAGE = (Exception,)
 
 
 def _damage(exc: BaseException) -> str:
@@ -338,7 +340,11 @@ def _iter_zip(path: str, shown: str, max_bytes: int) -> Iterator[Source | Source
         yield SourceProblem(shown, f"damaged or unreadable archive: {_damage(exc)}")
         return
     with zf:
-        for info in zf.infolist():
+        for number, info in enumerate(zf.infolist(), 1):
+            if not info.filename:
+                yield SourceProblem(f"{shown}!<member {number}>",
+                                    "damaged archive member: it has no name")
+                continue
             if info.is_dir():
                 continue
             name = f"{shown}!{display_name(info.filename)}"
@@ -398,10 +404,27 @@ class _HeaderTooLarge(OSError):
     """A tar header larger than --max-bytes."""
 
 
+def _tar_header(block: bytes) -> bool:
+    """Whether ``block`` is a tar header: its checksum field matches its bytes (unsigned or, as
+    some old tars wrote it, signed), with the field itself counted as eight spaces."""
+    if len(block) < tarfile.BLOCKSIZE:
+        return False
+    try:
+        stored = int(block[148:156].replace(b"\0", b" ").strip() or b"x", 8)
+    except ValueError:
+        return False
+    rest = block[:148] + b" " * 8 + block[156:512]
+    return stored in (sum(rest), sum(b - 256 if b > 127 else b for b in rest))
+
+
 def _decompressed(raw: Any) -> Any:
-    """The tar stream inside ``raw``, by its first bytes (gzip, bzip2, xz or none)."""
-    magic = raw.read(6)
+    """The tar stream inside ``raw``: the file itself when it starts with a tar header (a
+    member may be named 'BZh...'), else by its compression's magic bytes (gzip, bzip2, xz)."""
+    block = raw.read(tarfile.BLOCKSIZE)
     raw.seek(0)
+    if _tar_header(block):
+        return raw
+    magic = block[:6]
     if magic.startswith(b"\x1f\x8b"):
         return gzip.GzipFile(fileobj=raw)
     if magic.startswith(b"BZh"):
