@@ -59,13 +59,13 @@ class Source:
                     raise SourceError(_too_large(len(self.data), max_bytes))
                 return self.data
             assert self.path is not None
-            refusal = _special(os.stat(self.path).st_mode)
-            if refusal:  # checked before opening: opening a FIFO waits for a writer
-                raise SourceError(refusal)
-            with open(self.path, "rb", opener=_opener) as fh:
+            # Unbuffered: a regular file comes in one read of the size fstat gives. Opened
+            # without blocking, so a FIFO (met here only if one replaced a file since the walk)
+            # does not wait for a writer: fstat then refuses it.
+            with open(self.path, "rb", buffering=0, opener=_opener) as fh:
                 st = os.fstat(fh.fileno())
                 refusal = _special(st.st_mode)
-                if refusal:  # swapped for a FIFO or a device since
+                if refusal:
                     raise SourceError(refusal)
                 if gzipped:
                     return _read_stream(gzip.GzipFile(fileobj=fh), max_bytes)
@@ -91,11 +91,11 @@ def _too_large(size: int, limit: int) -> str:
 READ_CHUNK = 1024 * 1024
 
 
-def _read_stream(fh: Any, max_bytes: int) -> bytes:
-    """At most ``max_bytes`` of a stream whose size is not known (stdin, a gzip stream, an
-    archive member), read to its end: a decompressor checks its CRC and trailer there."""
+def _read_stream(fh: Any, max_bytes: int, total: int = 0) -> bytes:
+    """The rest of a stream whose size is not known (stdin, a gzip stream, an archive member),
+    read to its end (a decompressor checks its CRC and trailer there) unless it passes
+    ``max_bytes``, counting ``total`` bytes read before."""
     parts: list[bytes] = []
-    total = 0
     while chunk := fh.read(min(READ_CHUNK, max_bytes + 1 - total)):
         parts.append(chunk)
         total += len(chunk)
@@ -105,17 +105,17 @@ def _read_stream(fh: Any, max_bytes: int) -> bytes:
 
 
 def _read_file(fh: Any, size: int, max_bytes: int) -> bytes:
-    """A regular file's bytes: the size ``fstat`` gave in one read (one allocation), then
-    whatever more there is (a file that grows, or a /proc file that says it is empty)."""
+    """A regular file's bytes: the size ``fstat`` gave in one read (one allocation, one system
+    call), then whatever more there is, counted (a file that grows, a /proc file that says it
+    is empty, a read that came back short)."""
     if size > max_bytes:
         raise SourceError(_too_large(size, max_bytes))
     data = fh.read(size + 1)
-    if len(data) <= size:
+    if len(data) == size:
         return data  # the end came where fstat said
-    rest = _read_stream(fh, max_bytes - len(data)) if len(data) <= max_bytes else None
-    if rest is None:
+    if len(data) > max_bytes:
         raise SourceError(_too_large(len(data), max_bytes))
-    return data + rest
+    return data + _read_stream(fh, max_bytes, len(data))
 
 
 def _opener(path: str, flags: int) -> int:
