@@ -471,7 +471,7 @@ def _part_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.part")
 
 
-def remove_stale_parts(folder: str, name: str) -> list[str]:
+def remove_stale_temp_files(folder: str, name: str) -> list[str]:
     """Remove temporary files a killed run left beside ``folder/name``; return their paths.
 
     A run holds an exclusive ``flock`` on its temporary file while it writes: a file that
@@ -528,7 +528,7 @@ def open_output(
     The temporary file is flushed to disk (fsync) before the rename, and the folder after it.
     A symbolic link is written through: its target is replaced and the link stays. An existing
     file that is not a regular file (``/dev/null``, a FIFO) is written in place. Temporary files
-    that killed runs left beside the target are removed first (``remove_stale_parts``).
+    that killed runs left beside the target are removed first (``remove_stale_temp_files``).
     ``keep_existing``: asked when the block completes, if the target exists; when it says True
     the target is left as it was and what was written is discarded (a run that read nothing).
     """
@@ -553,11 +553,11 @@ def open_output(
                 yield stream
         return
     folder, name = os.path.split(target)
-    remove_stale_parts(folder, name)
+    remove_stale_temp_files(folder, name)
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
     try:
         if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # tells remove_stale_parts this file is alive
+            fcntl.flock(fd, fcntl.LOCK_EX)  # tells remove_stale_temp_files this file is alive
         with os.fdopen(fd, "wb") as raw:
             with _text_stream(raw, gzipped) as stream:
                 yield stream
