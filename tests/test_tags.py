@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import random
 import re
+import time
 from functools import cache
 from pathlib import Path
 
@@ -450,3 +451,64 @@ def test_article_evidence_outranks_a_lexicon_phrase_that_glues_two_tags() -> Non
         "دميتري بيسكوف", "وسائل الاعلام"]
     assert split_tags("دميتري بيسكوف وسائل الاعلام", [], lexicon) == [
         "دميتري بيسكوف وسائل الاعلام"]  # no evidence: the lexicon is all there is
+
+
+# --- worst cases (issue 12): time in proportion to the keyword line plus the article ----------
+
+EVIDENCE_WORDS = ["روسيا", "وسائل", "الاعلام", "بوتين", "24.ae", "al-Quds", "x", "y", "، "]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(EVIDENCE_WORDS), max_size=30),
+       st.lists(st.lists(st.sampled_from(EVIDENCE_WORDS), max_size=12), max_size=6),
+       st.booleans())
+def test_one_pass_search_finds_what_substring_search_finds(
+    line: list[str], body: list[list[str]], lexicon: bool
+) -> None:
+    """Past the scan budget the phrases are found in one pass (pair filter, then a word trie):
+    the tags must be the same as with one substring search per phrase."""
+    raw = " ".join(line)
+    evidence = [" ".join(words) for words in body]
+    lex = TagLexicon({"وسائل الاعلام": 3, "بوتين روسيا x": 3}) if lexicon else None
+    expected = split_tags(raw, evidence, lex)
+    budget = tags_module._SCAN_BUDGET
+    tags_module._SCAN_BUDGET = 0
+    try:
+        assert split_tags(raw, evidence, lex) == expected
+    finally:
+        tags_module._SCAN_BUDGET = budget
+
+
+def test_phrases_found_in_one_pass() -> None:
+    ev = tags_module._evidence_key(["أ ب ج د", "ب ج هـ", "و ز"])
+    phrases = {"ب ج", "ب ج د", "ج د", "ج هـ", "د ب", "ز و", "ب ج هـ"}
+    budget = tags_module._SCAN_BUDGET
+    tags_module._SCAN_BUDGET = 0
+    try:
+        found = tags_module._occurring(ev, {match_key(p) for p in phrases})
+    finally:
+        tags_module._SCAN_BUDGET = budget
+    assert found == {match_key(p) for p in ("ب ج", "ب ج د", "ج د", "ج هـ", "ب ج هـ")}
+
+
+@pytest.mark.parametrize("together", [False, True], ids=["never side by side", "in pairs"])
+def test_long_keyword_line_against_a_long_body_is_near_linear(together: bool) -> None:
+    """6,000 keywords, each in a 2 MB body: alone on its line, or beside the next one (every
+    pair occurs, no triple). One substring search per phrase took ~10 s here (phrases x body;
+    64k keywords: 92 s); the one-pass search takes under a second."""
+    n = 6_000
+    words = [f"كلمة{i}" for i in range(n)]
+    if together:
+        body = [f"{words[i]} {words[i + 1]}" for i in range(0, n - 1, 2)] + [
+            f"{words[i]} {words[i + 1]}" for i in range(1, n - 1, 2)]
+    else:
+        body = [f"{word} ." for word in words]
+    body += ["وأضاف المسؤول أن الاجتماع تناول عدة ملفات اقتصادية وسياسية مهمة في المنطقة."] * 30_000
+    started = time.perf_counter()
+    tags = split_tags(" ".join(words), body)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 4.0, f"{elapsed:.1f} s"
+    if together:
+        assert tags == [f"{words[i]} {words[i + 1]}" for i in range(0, n, 2)]
+    else:
+        assert tags == words

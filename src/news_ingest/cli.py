@@ -24,7 +24,7 @@ from . import __version__
 from .errors import IngestError
 from .export import FORMATS, format_for_path
 from .layouts import LayoutSet
-from .pipeline import Config, FileResult
+from .pipeline import DEFAULT_TIMEOUT, Config, FileResult
 from .runner import RunOptions, RunOutcome, execute
 from .schema import record_schema
 from .sources import DEFAULT_MAX_BYTES
@@ -111,7 +111,10 @@ def _with_progress(
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
+# readable=False: an input that cannot be read is that input's failure, named like the same file
+# met in a folder, not a usage error that stops the run.
+@click.argument("inputs", nargs=-1,
+                type=click.Path(dir_okay=True, allow_dash=True, readable=False))
 @click.option("-o", "--out", "out", metavar="FILE",
               help="Write records to FILE ('-' for stdout, the default). The format follows the "
                    "extension (.jsonl, .json, .csv, optionally .gz); written atomically.")
@@ -134,6 +137,13 @@ def _with_progress(
 @click.option("--encoding", metavar="NAME", help="Decode every input with this encoding.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
               show_default=True, help="Refuse inputs larger than this many bytes.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT,
+              show_default=True, metavar="SECONDS",
+              help="Give up on an input after this many seconds: it is named as failed and the "
+                   "run goes on (0: no limit).")
+@click.option("-L", "--follow", "follow_links", is_flag=True,
+              help="Follow symbolic links that lead out of an input folder (links inside it "
+                   "are always followed).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -179,6 +189,8 @@ def main(
     strict: bool,
     encoding: str | None,
     max_bytes: int,
+    timeout: float,
+    follow_links: bool,
     jobs: int | None,
     engine: str,
     scheduler: str | None,
@@ -208,7 +220,8 @@ def main(
         click.echo(json.dumps(record_schema(), ensure_ascii=False, indent=2))
         return
     config = Config(layout=layout, layout_paths=layout_paths, encoding=encoding,
-                    max_bytes=max_bytes, raw=raw)
+                    max_bytes=max_bytes, raw=raw, follow_links=follow_links,
+                    timeout=timeout or None)
     if encoding:
         try:
             codecs.lookup(encoding)
@@ -287,8 +300,8 @@ def _output_format(out: str | None, fmt: str | None) -> str:
         return "jsonl"
     implied = format_for_path(out)
     if implied is None:
-        if os.path.isdir(out):
-            return "jsonl"
+        if os.path.isdir(out) or (os.path.exists(out) and not os.path.isfile(out)):
+            return "jsonl"  # a folder of part files, or a device or FIFO (/dev/null)
         raise click.BadParameter(
             f"cannot tell the format from '{out}': use .jsonl, .json or .csv, or --format",
             param_hint="--out")
@@ -314,6 +327,8 @@ def _summary(outcome: RunOutcome) -> list[str]:
     if outcome.stale_parts:
         lines.append(f"removed {outcome.stale_parts} part files of an earlier run from the "
                      "output folder")
+    if outcome.kept_output:
+        lines.append(f"nothing was read: {outcome.kept_output} was left as it was")
     if outcome.kept_parts:
         lines.append(f"kept {outcome.kept_parts} part files of an earlier run in the output "
                      "folder: this run wrote no record")

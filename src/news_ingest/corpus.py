@@ -92,9 +92,17 @@ CREATE INDEX articles_title_key ON articles (title_key);
 
 
 class StateError(IngestError, ValueError):
-    """The state file cannot be used: not a state file, a newer schema, locked, unreadable."""
+    """The state file cannot be used: not a state file, a newer schema, locked, unreadable,
+    damaged, read-only. Raised when it is opened, before any input is read."""
 
     stage = "config"
+
+
+class StateWriteError(IngestError):
+    """The state file (or the run's temporary duplicate index) failed during a run: a full
+    disk, an I/O error. The run stops; what it says about the output is in the message."""
+
+    stage = "write"
 
 
 @dataclass
@@ -216,6 +224,33 @@ class StateStore:
                 f"news-ingest reads up to {SCHEMA_VERSION}"
             )
         db.execute("CREATE TEMP TABLE IF NOT EXISTS run_seen (name TEXT PRIMARY KEY)")
+        self._check_usable()
+
+    def _check_usable(self) -> None:
+        """Refuse, now rather than mid-run, a state file that is damaged or cannot be written:
+        SQLite's quick integrity check, then a write that is rolled back (a read-only file or
+        folder, a read-only file system). Another run holding the file makes this wait 5 s,
+        as ``begin_run`` would, then fail."""
+        db = self._db
+        try:
+            problems = [row[0] for row in db.execute("PRAGMA quick_check(2)")]
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"{self.path}: damaged state file ({exc})") from None
+        if problems != ["ok"]:
+            found = " ".join(" ".join(problems).replace("*** in database main ***", "").split())
+            raise StateError(f"{self.path}: damaged state file (SQLite's check: {found[:200]}); "
+                             "restore it from a backup, or delete it to start afresh")
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("UPDATE meta SET value = value WHERE key = 'application'")
+            finally:
+                db.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc):
+                raise StateError(f"{self.path}: in use by another run ({exc}); try again when "
+                                 "it ends") from None
+            raise StateError(f"{self.path}: cannot write the state file ({exc})") from None
 
     # -- life cycle ---------------------------------------------------------------------------
 

@@ -17,12 +17,14 @@ import itertools
 import multiprocessing
 import os
 import queue
+import re
 import signal
+import stat
 import sys
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -34,6 +36,14 @@ from .normalise import normalise
 from .parse import parse_text
 from .sources import DEFAULT_MAX_BYTES, Source, SourceProblem, decode, iter_sources
 from .tags import TagLexicon
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks, no clean-up of stale temporary files
+    fcntl = None  # type: ignore[assignment]
+
+#: Seconds one input may take by default (``--timeout``).
+DEFAULT_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,10 @@ class Config:
     defuse_formulas: bool = True
     # With ``encode``: also send each record's ``corpus.Stats.summary_of`` (slim key "stats").
     stats: bool = False
+    # Walking folders: follow symbolic links that lead out of an input folder (``-L``).
+    follow_links: bool = False
+    # Seconds one input may take (read, decode, parse, normalise, encode); None: no limit.
+    timeout: float | None = DEFAULT_TIMEOUT
 
 
 @dataclass
@@ -68,8 +82,14 @@ class Problem:
                 "line": self.line}
 
     def message(self) -> str:
+        """``file:line: reason`` on one line: control characters in a file name are escaped."""
         where = f":{self.line}" if self.line else ""
-        return f"{self.source_file}{where}: {self.reason}"
+        return _CONTROL.sub(lambda m: repr(m.group())[1:-1],
+                            f"{self.source_file}{where}: {self.reason}")
+
+
+#: Characters that would break a message's one line (or hide part of it).
+_CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 
 @dataclass
@@ -98,11 +118,91 @@ class Context:
         self.lexicon = TagLexicon.load(config.lexicon_path) if config.lexicon_path else None
 
 
+class InputTimeout(BaseException):
+    """Raised in the thread parsing an input when ``Config.timeout`` runs out (a
+    ``BaseException``, like ``KeyboardInterrupt``: no ``except Exception`` on the way
+    swallows it)."""
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise InputTimeout()
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise ``InputTimeout`` in this thread once the block has run ``seconds``.
+
+    A ``SIGALRM`` timer (``signal.setitimer``) whose handler raises: Python code is interrupted
+    between two bytecodes, and so is a regular expression mid-match, since CPython's ``_sre``
+    checks for signals every 4096 steps (``MAYBE_CHECK_SIGNALS`` in ``sre_lib.h``: the match
+    returns ``SRE_ERROR_INTERRUPTED`` when ``PyErr_CheckSignals`` fails). Signals reach only the
+    main thread, so elsewhere (a Dask worker's task thread, a library caller's thread) and on
+    systems without ``setitimer`` (Windows) there is no limit: the block just runs.
+    """
+    if (not seconds or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def alarm_handler() -> Iterator[None]:
+    """Keep the ``InputTimeout`` handler on ``SIGALRM`` for a whole run (the previous one comes
+    back after it), so that each input only arms and disarms the timer: installing and
+    restoring a handler per input cost ~7 us, the timer alone ~2."""
+    if not hasattr(signal, "setitimer") or \
+            threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _alarm_ready() -> bool:
+    return (hasattr(signal, "SIGALRM") and signal.getsignal(signal.SIGALRM) is _on_alarm
+            and threading.current_thread() is threading.main_thread())
+
+
 def process(item: Source | SourceProblem, ctx: Context) -> FileResult:
-    """One input -> its records and problems. Never raises for bad input."""
+    """One input -> its records and problems. Never raises for bad input; an input that runs
+    past ``Config.timeout`` gives no record and one problem (stage ``timeout``)."""
     if isinstance(item, SourceProblem):
         return FileResult(item.name, problems=[Problem(item.name, "read", item.reason)])
     result = FileResult(item.name)
+    seconds = ctx.config.timeout
+    try:
+        if seconds and _alarm_ready():  # inside a run (alarm_handler): arm the timer only
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+            try:
+                _process(item, ctx, result)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        else:
+            with time_limit(seconds):
+                _process(item, ctx, result)
+    except InputTimeout:
+        result.records.clear()
+        result.encoded.clear()
+        result.problems[:] = [Problem(
+            item.name, "timeout", f"took longer than --timeout ({ctx.config.timeout:g} s): "
+            "abandoned, nothing of it written")]
+    return result
+
+
+def _process(item: Source, ctx: Context, result: FileResult) -> None:
     try:
         data = item.read(ctx.config.max_bytes)
         text, notes = decode(data, ctx.config.encoding)
@@ -133,10 +233,10 @@ def process(item: Source | SourceProblem, ctx: Context) -> FileResult:
         result.problems.append(Problem(item.name, "parse", "input nests too deeply to parse"))
     except Exception as exc:  # a bug must cost this input only, never the run's other inputs
         result.records.clear()
+        result.encoded.clear()
         result.problems.append(Problem(
             item.name, "internal", f"internal error ({type(exc).__name__}: {exc}); please "
             "report it with this input"))
-    return result
 
 
 # --- running over many inputs -----------------------------------------------------------------
@@ -155,6 +255,17 @@ POOL_LOOKAHEAD_BYTES = 16 * 1024 * 1024
 
 #: Chunks in flight per worker: one being parsed, one waiting, so a worker never idles.
 CHUNKS_AHEAD = 2
+#: A chunk closes at ``chunksize`` inputs or at this many bytes of inputs held in memory
+#: (archive members, stdin, inputs a --state run has read to hash them), whichever comes first.
+CHUNK_BYTES = 4 * 1024 * 1024
+#: No chunk is dealt while this many bytes of inputs are in flight (unless none is): memory
+#: follows the bytes on their way to the workers, not a count of inputs.
+IN_FLIGHT_BYTES = 64 * 1024 * 1024
+
+
+def _held(item: Source | SourceProblem) -> int:
+    """Bytes of an input held in this process (a file named by its path holds none)."""
+    return len(getattr(item, "data", None) or b"")
 
 
 def _worker_main(conn: Any, config: Config) -> None:
@@ -181,8 +292,9 @@ def _worker_main(conn: Any, config: Config) -> None:
 
     threading.Thread(target=receive, daemon=True).start()
     try:
-        while (chunk := inbox.get()) is not None:
-            conn.send([process(item, ctx) for item in chunk])
+        with alarm_handler():
+            while (chunk := inbox.get()) is not None:
+                conn.send([process(item, ctx) for item in chunk])
     except (EOFError, OSError, BrokenPipeError):  # the parent is gone
         pass
 
@@ -194,9 +306,11 @@ def iter_results(
 
     A run of fewer than ``POOL_MIN_INPUTS`` inputs stays in this process (same output).
     Inputs are read from ``items`` in this thread only (stdin included) and dealt to the workers
-    in chunks, round robin; results are read back in the same order, so output order does not
-    depend on timing. Memory holds at most ``jobs * CHUNKS_AHEAD`` chunks. When the consumer
-    stops early or an exception (Ctrl-C) arrives, the workers are ended.
+    in chunks (``chunksize`` inputs or ``CHUNK_BYTES``), to the least busy worker; results are
+    read back in input order, so output order does not depend on timing. Memory holds at most
+    ``jobs * CHUNKS_AHEAD`` chunks and, past ``IN_FLIGHT_BYTES`` of inputs held in memory, no
+    more is dealt until some comes back. When the consumer stops early or an exception (Ctrl-C)
+    arrives, the workers are ended.
     """
     source = iter(items)
     if jobs > 1:
@@ -206,7 +320,7 @@ def iter_results(
         held = 0
         for item in source:
             head.append(item)
-            held += len(getattr(item, "data", None) or b"")
+            held += _held(item)
             if len(head) >= POOL_MIN_INPUTS or held >= POOL_LOOKAHEAD_BYTES:
                 break
         else:
@@ -214,25 +328,47 @@ def iter_results(
         source = itertools.chain(head, source)
     if jobs <= 1:
         ctx = Context(config)
-        for item in source:
-            yield process(item, ctx)
+        with alarm_handler():
+            for item in source:
+                yield process(item, ctx)
         return
     Context(config)  # configuration errors surface here, before workers start
     mp = multiprocessing.get_context("spawn" if sys.platform == "win32" else "forkserver")
     workers: list[tuple[Any, Any]] = []
-    in_flight: deque[int] = deque()  # the worker of each chunk sent, in input order
+    in_flight: deque[tuple[int, int]] = deque()  # (worker, bytes) of each chunk, input order
+    outstanding = [0] * jobs  # chunks sent to each worker and not yet answered
+    held = 0  # bytes of inputs in the chunks in flight
+    exhausted = False
 
     def died(worker: int) -> WorkerError:
         return WorkerError(f"worker process {worker + 1} of {jobs} died (out of memory? killed?)")
 
-    def deal(worker: int) -> None:
-        chunk = list(itertools.islice(source, chunksize))
-        if chunk:
+    def fill() -> None:
+        """Deal chunks to the least busy workers while they have room and the bytes in flight
+        are under IN_FLIGHT_BYTES (a chunk is always dealt when none is in flight)."""
+        nonlocal held, exhausted
+        while not exhausted:
+            worker = min(range(jobs), key=outstanding.__getitem__)
+            if outstanding[worker] >= CHUNKS_AHEAD or (in_flight and held >= IN_FLIGHT_BYTES):
+                return
+            chunk: list[Source | SourceProblem] = []
+            size = 0
+            while len(chunk) < chunksize and size < CHUNK_BYTES:
+                item = next(source, None)
+                if item is None:
+                    exhausted = True
+                    break
+                chunk.append(item)
+                size += _held(item)
+            if not chunk:
+                return
             try:
                 workers[worker][1].send(chunk)
             except OSError:  # BrokenPipeError, ConnectionResetError: the worker is gone
                 raise died(worker) from None
-            in_flight.append(worker)
+            outstanding[worker] += 1
+            in_flight.append((worker, size))
+            held += size
 
     # If this generator is never closed (the interpreter exits first), end the workers before
     # multiprocessing's own exit handler joins them: they ignore its SIGTERM.
@@ -245,16 +381,16 @@ def iter_results(
             proc.start()
             theirs.close()
             workers.append((proc, mine))
-        for _ in range(CHUNKS_AHEAD):
-            for worker in range(jobs):
-                deal(worker)
+        fill()
         while in_flight:
-            worker = in_flight.popleft()
+            worker, size = in_flight.popleft()
             try:
                 results = workers[worker][1].recv()
             except (EOFError, OSError):
                 raise died(worker) from None
-            deal(worker)
+            outstanding[worker] -= 1
+            held -= size
+            fill()
             yield from results
         for _, conn in workers:
             conn.send(None)
@@ -314,7 +450,7 @@ def run(
     inputs: list[str], config: Config, jobs: int = 1
 ) -> Iterator[FileResult]:
     """Sources named by ``inputs`` -> results, in order."""
-    return iter_results(iter_sources(inputs, config.max_bytes), config, jobs)
+    return iter_results(iter_sources(inputs, config.max_bytes, config.follow_links), config, jobs)
 
 
 # --- output -------------------------------------------------------------------------------------
@@ -330,10 +466,73 @@ def _umask() -> int:
     return mask
 
 
+def _part_pattern(name: str) -> re.Pattern[str]:
+    """Names of this tool's temporary files beside ``name``: ``.articles.jsonl.k3v9x_2a.part``
+    (``tempfile.mkstemp``'s 8 random characters)."""
+    return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.part")
+
+
+def remove_stale_temp_files(folder: str, name: str) -> list[str]:
+    """Remove temporary files a killed run left beside ``folder/name``; return their paths.
+
+    A run holds an exclusive ``flock`` on its temporary file while it writes: a file that
+    can be locked has no writer left. Files of a run still writing (locked) stay. Without
+    ``fcntl`` (Windows) nothing is removed."""
+    if fcntl is None:
+        return []
+    pattern = _part_pattern(name)
+    removed: list[str] = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for entry in names:
+        if not pattern.fullmatch(entry):
+            continue
+        path = os.path.join(folder, entry)
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                continue
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # locked: a run is writing it
+            continue
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+                removed.append(path)
+        finally:
+            os.close(fd)
+    return removed
+
+
+def _fsync_folder(folder: str) -> None:
+    """Make a rename in ``folder`` durable (best effort: not every system can open a folder)."""
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 @contextlib.contextmanager
-def open_output(path: str | None) -> Iterator[TextIO]:
+def open_output(
+    path: str | None, *, keep_existing: Callable[[], bool] | None = None
+) -> Iterator[TextIO]:
     """A text stream for the output: stdout for ``None``/``-``, else a temporary file beside
-    ``path`` that replaces it only when the block completes (gzip when it ends in ``.gz``)."""
+    ``path`` that replaces it only when the block completes (gzip when it ends in ``.gz``).
+
+    The temporary file is flushed to disk (fsync) before the rename, and the folder after it.
+    A symbolic link is written through: its target is replaced and the link stays. An existing
+    file that is not a regular file (``/dev/null``, a FIFO) is written in place. Temporary files
+    that killed runs left beside the target are removed first (``remove_stale_temp_files``).
+    ``keep_existing``: asked when the block completes, if the target exists; when it says True
+    the target is left as it was and what was written is discarded (a run that read nothing).
+    """
     if path is None or path == "-":
         stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="",
                                   line_buffering=False, write_through=False)
@@ -343,22 +542,53 @@ def open_output(path: str | None) -> Iterator[TextIO]:
         finally:
             stream.detach()
         return
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".part", dir=folder)
+    gzipped = path.endswith(".gz")
+    target = os.path.realpath(path)
     try:
-        with os.fdopen(fd, "wb") as raw:
-            # Level 6, gzip's own default, not Python's 9: 9 made the writing process spend
-            # 2.3 s of CPU on 10k records (48 MB) for a file only 5% smaller than level 6's.
-            binary: Any = gzip.GzipFile(
-                fileobj=raw, mode="wb", mtime=0, compresslevel=GZIP_LEVEL
-            ) if path.endswith(".gz") else raw
-            with io.TextIOWrapper(binary, encoding="utf-8", newline="") as stream:
+        mode = os.stat(target).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        with open(target, "wb") as raw:  # a device or a FIFO: there is nothing to replace
+            with _text_stream(raw, gzipped) as stream:
                 yield stream
-            if binary is not raw:
-                binary.close()
+        return
+    folder, name = os.path.split(target)
+    remove_stale_temp_files(folder, name)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # tells remove_stale_temp_files this file is alive
+        with os.fdopen(fd, "wb") as raw:
+            with _text_stream(raw, gzipped) as stream:
+                yield stream
+            raw.flush()
+            os.fsync(raw.fileno())
+        if keep_existing is not None and os.path.exists(target) and keep_existing():
+            os.unlink(tmp)
+            return
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
+        _fsync_folder(folder)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def _text_stream(raw: Any, gzipped: bool) -> Iterator[TextIO]:
+    """UTF-8 text over ``raw`` (through gzip when ``gzipped``), flushed down to ``raw`` at the
+    end of the block; ``raw`` itself stays open."""
+    # Level 6, gzip's own default, not Python's 9: 9 made the writing process spend 2.3 s of
+    # CPU on 10k records (48 MB) for a file only 5% smaller than level 6's.
+    binary: Any = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=GZIP_LEVEL) \
+        if gzipped else raw
+    stream = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+    try:
+        yield stream
+        stream.flush()
+    finally:
+        stream.detach()
+    if binary is not raw:
+        binary.close()  # writes the gzip trailer into raw

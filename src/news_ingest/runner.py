@@ -15,6 +15,8 @@ import dataclasses
 import functools
 import json
 import os
+import sqlite3
+import stat
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -26,6 +28,7 @@ from .corpus import (
     RunCounts,
     SeenIds,
     StateStore,
+    StateWriteError,
     Stats,
     digest,
     link_read_also,
@@ -103,6 +106,7 @@ class RunOutcome:
     lexicon: str | None = None  # what happened to the tag lexicon, in words
     stale_parts: int = 0  # part files of an earlier run removed from --out DIR/
     kept_parts: int = 0  # ... or left there, by a run that wrote no record
+    kept_output: str | None = None  # --out left as it was: this run read nothing
 
 
 # --- tag lexicon --------------------------------------------------------------------------------
@@ -141,7 +145,7 @@ def prepare_lexicon(opts: RunOptions, layouts: LayoutSet) -> tuple[Config, str |
             raise UsageConflict(str(exc)) from None
         note = f"tag lexicon: {len(lexicon)} phrases loaded from {path}"
     else:
-        items = iter_sources(opts.inputs, opts.config.max_bytes)
+        items = iter_sources(opts.inputs, opts.config.max_bytes, opts.config.follow_links)
         lexicon = TagLexicon.learn(tag_lines(items, layouts, opts.config))
         if not len(lexicon):
             return opts.config, "tag lexicon: no phrase recurs in the inputs' keyword lines; " \
@@ -223,6 +227,78 @@ def check_options(opts: RunOptions) -> None:
                             "does not exist; learn it from files first")
     if opts.engine not in ("local", "dask"):
         raise UsageConflict(f"unknown engine '{opts.engine}' (expected local or dask)")
+    if opts.scheduler is not None:
+        if opts.engine != "dask":
+            raise UsageConflict("--scheduler goes with --engine dask")
+        check_scheduler_address(opts.scheduler)
+    _check_paths(opts)
+
+
+#: Schemes of the addresses a Dask scheduler listens on (distributed.comm's backends).
+SCHEDULER_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
+
+
+def check_scheduler_address(address: str) -> None:
+    """Refuse a ``--scheduler`` value that no scheduler can have, before anything starts:
+    ``tcp://host:8786``, ``tls://host:8786``, ``host:8786`` (tcp) are accepted."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    host, colon, port = rest.rpartition(":")
+    problem = None
+    if scheme not in SCHEDULER_SCHEMES:
+        problem = f"unknown scheme '{scheme}' (expected {', '.join(SCHEDULER_SCHEMES)})"
+    elif scheme == "inproc":
+        problem = None if rest else "no address after inproc://"
+    elif not colon or not host or "/" in rest or " " in rest:
+        problem = "expected HOST:PORT, e.g. tcp://scheduler:8786"
+    elif not port.isdigit() or not 0 < int(port) < 65536:
+        problem = f"port '{port}' is not a number from 1 to 65535"
+    if problem:
+        raise UsageConflict(f"--scheduler '{address}': {problem}")
+
+
+def _identity(path: str) -> tuple[object, ...]:
+    """What makes two paths one file: device and inode when it exists, else the resolved path."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ("path", os.path.realpath(path))
+    return ("inode", st.st_dev, st.st_ino)
+
+
+def _is_special(path: str) -> bool:
+    """An existing file that is not a regular file or a folder (``/dev/null``, a FIFO)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _check_paths(opts: RunOptions) -> None:
+    """Two options naming one file, or an output naming an input, would destroy one of them
+    silently: refuse before anything is read. Devices (``/dev/null``) may be named twice."""
+    out = None if opts.parts_dir else (opts.out or "-")
+    streams = [(flag, path) for flag, path in (
+        ("--out", out), ("--errors", opts.errors_path), ("--stats", opts.stats_path)) if path]
+    to_stdout = [flag for flag, path in streams if path == "-"]
+    if len(to_stdout) > 1:
+        raise UsageConflict(f"{' and '.join(to_stdout)} would both write to stdout: give "
+                            "one of them a file")
+    files = [(flag, path) for flag, path in (
+        *streams, ("--state", opts.state_path), ("--tag-lexicon", opts.lexicon_path))
+        if path and path != "-" and not _is_special(path)]
+    for i, (flag, path) in enumerate(files):
+        for other_flag, other in files[:i]:
+            if _identity(path) == _identity(other):
+                raise UsageConflict(f"{other_flag} and {flag} name the same file ({path}): "
+                                    "one would destroy the other")
+    inputs = {_identity(item): item for item in opts.inputs
+              if item != "-" and os.path.isfile(item)}
+    for flag, path in files:
+        if _identity(path) in inputs:
+            raise UsageConflict(f"{flag} names an input ({path}): it would be overwritten")
 
 
 def execute(
@@ -260,7 +336,7 @@ def execute(
             config = dataclasses.replace(config, encode=opts.fmt,
                                          defuse_formulas=opts.defuse_formulas,
                                          stats=opts.counts_stats)
-        items: Iterable[Item] = iter_sources(opts.inputs, config.max_bytes)
+        items: Iterable[Item] = iter_sources(opts.inputs, config.max_bytes, config.follow_links)
         if store is not None:
             store.begin_run(at)
             known = store.known()  # inside the run's transaction: no other run moves it now
@@ -276,16 +352,28 @@ def execute(
             stack.callback(results.close)
             if wrap is not None:
                 # With --state, unchanged inputs give no result: no total to count towards.
-                count = functools.partial(count_inputs, opts.inputs) if store is None else None
+                count = (functools.partial(count_inputs, opts.inputs, follow=config.follow_links)
+                         if store is None else None)
                 results = wrap(results, count)
                 stack.callback(results.close)
+            skipped = [0]  # inputs the state knew unchanged: they were read
+
+            def keep_existing() -> bool:
+                """A run that read nothing (every input failed, or none was found) leaves an
+                existing output as it was: a mistyped input must not empty a good file."""
+                report = outcome.report
+                if report.files > report.failed or skipped[0] or unchanged:
+                    return False
+                outcome.kept_output = opts.out
+                return True
+
             if opts.link_read_also:
                 # Links may point forward: records go to a scratch file, then a second pass
                 # links them and writes the real output.
                 scratch = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
                 writer = make_writer("jsonl", scratch)
             else:
-                stream = stack.enter_context(open_output(opts.out))
+                stream = stack.enter_context(open_output(opts.out, keep_existing=keep_existing))
                 writer = make_writer(opts.fmt, stream, defuse_formulas=opts.defuse_formulas)
             for result in results:
                 outcome.report.add(result)
@@ -314,6 +402,7 @@ def execute(
                 if store is not None:
                     while unchanged:
                         store.mark_seen(unchanged.popleft())
+                        skipped[0] += 1
                     # A file with any problem (or, with --strict, any warning) is not recorded:
                     # it keeps its earlier state and is tried again next run.
                     warned = opts.strict and any(r["warnings"] for r in result.records)
@@ -323,9 +412,16 @@ def execute(
                     else:
                         store.mark_failed(result.name)
             writer.close()
+            if store is not None:
+                # Before the output is replaced: a state that cannot be written costs this
+                # run's output nothing (the old one stays) and leaves the state as it was.
+                while unchanged:
+                    store.mark_seen(unchanged.popleft())
+                    skipped[0] += 1
+                outcome.counts = store.finish()
             if opts.link_read_also:
                 scratch.seek(0)
-                with open_output(opts.out) as stream:
+                with open_output(opts.out, keep_existing=keep_existing) as stream:
                     final = make_writer(opts.fmt, stream, defuse_formulas=opts.defuse_formulas)
                     for record in read_jsonl(scratch):
                         outcome.linked += link_read_also(record, index)
@@ -334,13 +430,18 @@ def execute(
         if near is not None:
             outcome.near_groups = near.groups()
             outcome.stats.near_duplicate_groups = outcome.near_groups
-        if store is not None:
-            while unchanged:
-                store.mark_seen(unchanged.popleft())
-            outcome.counts = store.finish()
         _write_side_files(opts, outcome)
         if store is not None:
-            store.commit_run()  # last: an interrupted run leaves the state as it was
+            try:
+                store.commit_run()  # last: an interrupted run leaves the state as it was
+            except sqlite3.Error as exc:
+                raise StateWriteError(
+                    f"{opts.state_path}: cannot save the run in the state file ({exc}); the "
+                    "output was written, the state is as it was: the next run parses these "
+                    "inputs again") from None
+    except sqlite3.Error as exc:  # the state, or the run's duplicate index, mid-run
+        where = opts.state_path if store is not None else "the run's duplicate index"
+        raise StateWriteError(f"{where}: {exc}; no output was replaced") from None
     finally:
         if store is not None:
             store.close()  # without commit_run, the state is exactly as it was
@@ -388,7 +489,7 @@ def _execute_parts(opts: RunOptions, config: Config, outcome: RunOutcome,
                    on_problem: Callable[[Problem], None]) -> None:
     from .dask_engine import dask_write_parts, remove_stale_parts
 
-    items = iter_sources(opts.inputs, config.max_bytes)
+    items = iter_sources(opts.inputs, config.max_bytes, config.follow_links)
     written: list[str] = []
     for part in dask_write_parts(items, config, opts.out or "", opts.fmt,
                                  scheduler=opts.scheduler, partition_size=opts.partition_size,

@@ -32,6 +32,7 @@ article itself supports is not used.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import re
 from collections import Counter
@@ -114,6 +115,77 @@ def _evidence_key(texts: Iterable[str]) -> str:
     return _SPACES.sub(" ", " " + keyed.replace("\n", " \n ") + " ")
 
 
+#: Above this many characters of evidence scanned in all (phrases x evidence length), phrases
+#: are looked for in one pass over the evidence instead of one substring search each.
+_SCAN_BUDGET = 4_000_000
+
+
+def _occurring(ev: str, phrases: set[str]) -> set[str]:
+    """The ``phrases`` (match keys of 2+ words) that occur unbroken in ``ev`` (an
+    ``_evidence_key``): what ``f" {phrase} " in ev`` says of each.
+
+    A substring search per phrase costs phrases x evidence: a keyword line of 64k words that
+    each occur in a long body, never side by side, took 92 s. Past ``_SCAN_BUDGET`` the phrases
+    go into a word trie with failure links (Aho-Corasick) and the evidence is read once: time
+    and memory in proportion to the phrases' words plus the evidence's.
+    """
+    if len(phrases) * len(ev) <= _SCAN_BUDGET:
+        return {phrase for phrase in phrases if f" {phrase} " in ev}
+    # First the cheap test that settles the usual worst case (the words occur, never side by
+    # side): every pair of neighbouring words of a phrase must stand side by side somewhere.
+    vocabulary = {word for phrase in phrases for word in phrase.split(" ")}
+    tokens = ev.split(" ")
+    pairs = {f"{a} {b}" for a, b in itertools.pairwise(tokens)
+             if a in vocabulary and b in vocabulary}
+    phrases = {phrase for phrase in phrases if all(
+        f"{a} {b}" in pairs for a, b in itertools.pairwise(phrase.split(" ")))}
+    if len(phrases) * len(ev) <= _SCAN_BUDGET:
+        return {phrase for phrase in phrases if f" {phrase} " in ev}
+    # Word ids: a word no phrase holds (and the line separator) takes none and sends the scan
+    # back to the root, so a match never spans it.
+    ids: dict[str, int] = {}
+    children: list[dict[int, int]] = [{}]
+    ends: dict[int, list[str]] = {}  # trie node -> the phrases that end there
+    for phrase in phrases:
+        node = 0
+        for word in phrase.split(" "):
+            word_id = ids.setdefault(word, len(ids))
+            nxt = children[node].get(word_id)
+            if nxt is None:
+                nxt = len(children)
+                children[node][word_id] = nxt
+                children.append({})
+            node = nxt
+        ends.setdefault(node, []).append(phrase)
+    fail = [0] * len(children)
+    queue = list(children[0].values())
+    while queue:  # breadth first: a node's failure link is set before its children need it
+        following: list[int] = []
+        for node in queue:
+            for word_id, child in children[node].items():
+                back = fail[node]
+                while back and word_id not in children[back]:
+                    back = fail[back]
+                target = children[back].get(word_id, 0)
+                fail[child] = target if target != child else 0
+                following.append(child)
+        queue = following
+    reached = [False] * len(children)
+    node = 0
+    for word in tokens:
+        word_id = ids.get(word, -1)
+        while node and word_id not in children[node]:
+            node = fail[node]
+        node = children[node].get(word_id, 0)
+        # Every phrase that is a suffix of the text read so far ends at this node or on its
+        # failure chain; a node marked before has its whole chain marked already.
+        walk = node
+        while walk and not reached[walk]:
+            reached[walk] = True
+            walk = fail[walk]
+    return {phrase for node, found in ends.items() if reached[node] for phrase in found}
+
+
 def split_tags(
     raw: str, evidence: Sequence[str] = (), lexicon: TagLexicon | None = None
 ) -> list[str]:
@@ -139,7 +211,7 @@ def split_tags(
     n = len(words)
     ev_words = set(ev.split()) if ev else set()
     present = [all(token in ev_words for token in key.split()) for key in keys]
-    supported: dict[tuple[int, int], int] = {}
+    chunks: list[tuple[int, int, str, bool]] = []  # (start, end, key, may be in the article)
     for start in range(n):
         if not known and not present[start]:
             continue  # no chunk starting here can be in the article, nor in an empty lexicon
@@ -150,10 +222,14 @@ def split_tags(
             if not known and not present[end - 1]:
                 break  # a word not in the article: no chunk through it is either
             key = f"{key} {keys[end - 1]}"
-            if present[start] and present[end - 1] and f" {key} " in ev:
-                supported[start, end] = 0
-            elif key in known:
-                supported[start, end] = 1
+            chunks.append((start, end, key, present[start] and present[end - 1]))
+    in_article = _occurring(ev, {key for _, _, key, may in chunks if may})
+    supported: dict[tuple[int, int], int] = {}
+    for start, end, key, may in chunks:
+        if may and key in in_article:
+            supported[start, end] = 0
+        elif key in known:
+            supported[start, end] = 1
     # The article outranks the lexicon: a lexicon phrase that spans a chunk the article itself
     # supports is dropped (the corpus glued two tags that this article writes apart).
     for (start, end), lexicon_only in list(supported.items()):
