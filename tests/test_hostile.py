@@ -796,3 +796,21 @@ def test_a_state_in_use_by_another_run_is_named(
     assert res.exit_code == 2
     assert res.stderr.splitlines() == [f"Error: {state}: in use by another run (database is "
                                        "locked); try again when it ends"]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_timeout_dropped_inside_a_finaliser_is_raised_again() -> None:
+    """An exception raised in a __del__ (or a garbage-collector callback, such as hypothesis
+    installs) is printed and dropped: the alarm comes again until one lands."""
+
+    class Slow:
+        def __del__(self) -> None:
+            end = time.perf_counter() + 0.3
+            while time.perf_counter() < end:  # the first alarms go off in here, and are lost
+                pass
+
+    start = time.perf_counter()
+    with pytest.raises(InputTimeout), time_limit(0.1):
+        Slow()
+        time.sleep(2)
+    assert time.perf_counter() - start < 1.0

@@ -118,6 +118,10 @@ class Context:
         self.lexicon = TagLexicon.load(config.lexicon_path) if config.lexicon_path else None
 
 
+#: Seconds after which an InputTimeout is raised again when the first one was dropped.
+ALARM_REPEAT = 0.05
+
+
 class InputTimeout(BaseException):
     """Raised in the thread parsing an input when ``Config.timeout`` runs out (a
     ``BaseException``, like ``KeyboardInterrupt``: no ``except Exception`` on the way
@@ -125,6 +129,10 @@ class InputTimeout(BaseException):
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
+    # Python runs this handler wherever the main thread is, and an exception raised inside a
+    # garbage-collector callback or a __del__ is printed and dropped ("Exception ignored in"):
+    # the timer is re-armed, so a dropped one is raised again a moment later.
+    signal.setitimer(signal.ITIMER_REAL, ALARM_REPEAT)
     raise InputTimeout()
 
 
