@@ -343,3 +343,50 @@ def test_real_pages_meet_their_expectations() -> None:
                 clean_line(exp["body_first"])):
             wrong.append(f"{rel}: body starts {first_paragraph(rec)[:40]!r}")
     assert wrong == []
+
+
+# --- the engine's shortcuts change nothing ------------------------------------------------------
+
+
+def _without_shortcuts(layout):
+    """The same layout read without `needs` and without the joined pattern: every line tested
+    against every rule, one by one."""
+    import copy
+
+    import yaml
+
+    from news_ingest.layouts import build_layout
+
+    spec = copy.deepcopy(layout.spec)
+    for key in ("chrome", "boilerplate", "end_markers"):
+        for rule in spec.get(key, []):
+            rule.pop("needs", None)
+    for fspec in spec.get("fields", {}).values():
+        fspec.pop("needs", None)
+    plain = build_layout(yaml.safe_load(yaml.safe_dump(spec)), "test", validate=False)
+    plain.joined_rules = None
+    return plain
+
+
+_SHORTCUT_PAGES = sorted(GOLDEN.glob("*/*.txt")) + sorted(PAGES.glob("*/*.txt"))
+
+
+@pytest.mark.parametrize("name", ["generic", "aggregator", "russia-islamic-world"])
+def test_needs_and_the_joined_pattern_change_no_result(name: str) -> None:
+    from news_ingest.parse import parse_lines
+
+    layout = CTX.layouts.get(name)
+    plain = _without_shortcuts(layout)
+    assert layout.joined_rules is not None and plain.joined_rules is None
+    compared = 0
+    for path in _SHORTCUT_PAGES:
+        lines = prepare_lines(path.read_text(encoding="utf-8", errors="replace"))
+        results = []
+        for each in (layout, plain):
+            try:
+                results.append(parse_lines(lines, each)[0].to_dict())
+            except Exception as exc:  # a named failure: the same one both ways
+                results.append(repr(exc))
+        assert results[0] == results[1], path
+        compared += 1
+    assert compared >= 40

@@ -204,14 +204,28 @@ class _LinesParser:
 
     def entries(self) -> list[_Entry]:
         out: list[_Entry] = []
-        marker = self.layout.read_also_marker
+        layout = self.layout
+        marker = layout.read_also_marker
+        joined, joined_index = layout.joined_rules, layout.joined_index
+        needing = [(n, rule) for n, rule in enumerate(layout.line_rules) if rule.needs]
         for i, line in enumerate(self.lines):
             if not line:
                 continue
             if marker is not None and marker.match(line):
                 self.section_start = i
                 break
-            entry, rest = self.match_rules(i, line)
+            present = set()
+            if needing:
+                folded = line.casefold()
+                present = {n for n, rule in needing if any(w in folded for w in rule.needs)}
+            start: int | None = 0
+            if joined is not None:
+                found = joined.match(line)
+                start = joined_index[(found.lastindex or 1) - 1] if found else None
+                if start is None and not present:
+                    out.append(_Entry(i, line, "text"))  # no rule matches: most lines
+                    continue
+            entry, rest = self.match_rules(i, line, start, present)
             if rest is None or not rest.strip():
                 out.append(entry)
             else:
@@ -230,32 +244,36 @@ class _LinesParser:
         again = self.classify(i, rest.strip(), depth + 1)
         return [*again, entry] if entry.rule == "update-stamp" else [entry, *again]
 
-    def match_rules(self, i: int, line: str) -> tuple[_Entry, str | None]:
-        layout = self.layout
-        for name, regex in layout.drop_rules:
-            m = regex.match(line)
-            if m:
+    def match_rules(self, i: int, line: str, start: int | None = 0,
+                    present: set[int] | None = None) -> tuple[_Entry, str | None]:
+        """The first of the layout's line rules that ``line`` matches, as an entry, and the
+        text the rule's ``rest`` group leaves over. ``start``: the first rule without ``needs``
+        that may match (None: none does); ``present``: the rules with ``needs`` the line holds
+        (None: every one, tested from the pattern alone)."""
+        for n, rule in enumerate(self.layout.line_rules):
+            if rule.needs:
+                if present is not None and n not in present:
+                    continue
+            elif start is None or n < start:
+                continue
+            m = rule.regex.match(line)
+            if not m:
+                continue
+            kind, name = rule.kind, rule.name
+            if kind == "drop":
                 return _Entry(i, line, "drop", name), _group(m, "rest")
-        if layout.update_label is not None:
-            m = layout.update_label.match(line)
-            if m:
+            if kind == "update":
                 before = m.group("rest")
                 return _Entry(i, line[len(before):].strip(), "drop", "update-stamp"), before
-        for rule in layout.end_markers:
-            if rule.regex.match(line):
-                return _Entry(i, line, "end", rule.name), None
-        for name, regex, _ in layout.fields:
-            m = regex.match(line)
-            if m:
+            if kind == "end":
+                return _Entry(i, line, "end", name), None
+            if kind == "field":
                 value = (_group(m, "value") or "").strip()
-                entry = _Entry(i, line, "field", "field", name, value)
                 caption = _group(m, "caption")
                 if caption and caption.strip():
                     self.captions.append(_Entry(i, caption.strip(), "drop", "caption"))
-                return entry, _group(m, "rest")
-        if layout.date_label is not None:
-            m = layout.date_label.match(line)
-            if m and (m.group("colon") or self.is_date_line(m.group("value"))):
+                return _Entry(i, line, "field", "field", name, value), _group(m, "rest")
+            if m.group("colon") or self.is_date_line(m.group("value")):  # a date label
                 value = m.group("value").strip().rstrip(",،;")
                 return _Entry(i, line, "field", "date-label", "date", value), None
         return _Entry(i, line, "text"), None

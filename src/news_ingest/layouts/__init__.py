@@ -40,11 +40,15 @@ _WORDS = {"type": "array", "items": {"type": "string", "minLength": 1}}
 _WORD_NUMBERS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
 #: One tag name, or several separated by '|' ('TITLE|HEADLINE').
 _TAG_NAMES = "^[A-Za-z][A-Za-z0-9_-]*(?:[|][A-Za-z][A-Za-z0-9_-]*)*$"
+# `needs`: substrings one of which a line must hold for the pattern to be tried (a pattern that
+# searches along the whole line costs every line; a substring test costs almost nothing).
+_NEEDS = {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}
 _NAMED_PATTERN = {
     "type": "object",
     "required": ["name", "pattern"],
     "additionalProperties": False,
-    "properties": {"name": {"type": "string", "minLength": 1}, "pattern": _PATTERN},
+    "properties": {"name": {"type": "string", "minLength": 1}, "pattern": _PATTERN,
+                   "needs": _NEEDS},
 }
 
 #: JSON Schema (draft 2020-12) of a layout file. Documented in docs/layouts.md.
@@ -90,7 +94,8 @@ LAYOUT_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": ["pattern"],
                 "additionalProperties": False,
-                "properties": {"pattern": _PATTERN, "repeat": {"type": "boolean"}},
+                "properties": {"pattern": _PATTERN, "repeat": {"type": "boolean"},
+                               "needs": _NEEDS},
             },
         },
         "glued_labels": {"type": "array", "items": _NAMED_PATTERN},
@@ -219,10 +224,23 @@ _OTHER_KIND_KEYS = {"lines": _TAGGED_ONLY, "tagged": _LINES_ONLY}
 
 @dataclass(frozen=True)
 class Rule:
-    """A compiled, named pattern."""
+    """A compiled, named pattern; with ``needs``, tried only on lines holding one of them."""
 
     name: str
     regex: re.Pattern[str]
+    needs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LineRule:
+    """One of the patterns a line is tested against, in the order they are tested: ``kind`` is
+    drop, update, end, field or date-label. ``needs``: case-folded substrings one of which the
+    case-folded line must hold for the pattern to be tried."""
+
+    kind: str
+    name: str
+    regex: re.Pattern[str]
+    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -270,13 +288,19 @@ class Layout:
     detect_rules: list[tuple[re.Pattern[str], float]] = field(default_factory=list)
     min_score: float = 1.0
     fields: list[tuple[str, re.Pattern[str], bool]] = field(default_factory=list)
+    field_needs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     chrome: list[Rule] = field(default_factory=list)
     boilerplate: list[Rule] = field(default_factory=list)
     glued_labels: list[Rule] = field(default_factory=list)
     related: list[Rule] = field(default_factory=list)
     embeds: list[Rule] = field(default_factory=list)
-    # chrome then boilerplate, each as ('chrome:<name>', regex): the order lines are tested in
-    drop_rules: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
+    # Every pattern a line is tested against, in order (see LineRule).
+    line_rules: list[LineRule] = field(default_factory=list)
+    # Those without ``needs``, as one pattern whose alternative k is in group k + 1: most
+    # lines match none of them, and one call tells; for the others it tells which rule to
+    # start from (None when they cannot be joined, e.g. a pattern with a back-reference).
+    joined_rules: re.Pattern[str] | None = None
+    joined_index: list[int] = field(default_factory=list)  # alternative k -> line_rules index
     read_also_marker: re.Pattern[str] | None = None
     bylines: list[re.Pattern[str]] = field(default_factory=list)
     standalone_date_within: int = 0
@@ -404,14 +428,14 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
                 f"{origin}: key 'fields.{name}.pattern': expected a named group (?P<value>...)"
             )
         layout.fields.append((name, regex, bool(fspec.get("repeat", False))))
+        if fspec.get("needs"):
+            layout.field_needs[name] = tuple(fspec["needs"])
     for key in ("chrome", "boilerplate", "glued_labels", "related"):
         rules = [
-            Rule(r["name"], compile_(r["pattern"], f"{key}.{i}.pattern"))
+            Rule(r["name"], compile_(r["pattern"], f"{key}.{i}.pattern"), tuple(r.get("needs", ())))
             for i, r in enumerate(spec.get(key, []))
         ]
         setattr(layout, key, rules)
-    layout.drop_rules = [(f"{kind}:{rule.name}", rule.regex)
-                         for kind in ("chrome", "boilerplate") for rule in getattr(layout, kind)]
     for key in ("glued_labels", "related"):
         for i, rule in enumerate(getattr(layout, key)):
             if "rest" not in rule.regex.groupindex:
@@ -443,7 +467,8 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
     layout.fallback = bool(spec.get("fallback", False))
     layout.title_mode = spec.get("title", "first_line")
     layout.end_markers = [
-        Rule(r["name"], compile_(r["pattern"], f"end_markers.{i}.pattern"))
+        Rule(r["name"], compile_(r["pattern"], f"end_markers.{i}.pattern"),
+             tuple(r.get("needs", ())))
         for i, r in enumerate(spec.get("end_markers", []))
     ]
     layout.header_bylines = [compile_(p, f"bylines.{i}")
@@ -488,7 +513,44 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
         layout.update_label = re.compile(
             rf"^(?P<rest>.*?)(?<![a-z\u0621-\u064a])"
             rf"(?i:{_literal_alternation(dates['update_labels'])})(?![^\W\d_]).*$")
+    def folded(words: Iterable[str]) -> tuple[str, ...]:
+        return tuple(" ".join(word.casefold().split()) for word in words)
+
+    layout.line_rules = [
+        *(LineRule("drop", f"{kind}:{rule.name}", rule.regex, folded(rule.needs))
+          for kind in ("chrome", "boilerplate") for rule in getattr(layout, kind)),
+        *([LineRule("update", "update-stamp", layout.update_label,
+                    folded(dates["update_labels"]))] if layout.update_label else []),
+        *(LineRule("end", rule.name, rule.regex, folded(rule.needs))
+          for rule in layout.end_markers),
+        *(LineRule("field", name, regex, folded(layout.field_needs.get(name, ())))
+          for name, regex, _ in layout.fields),
+        *([LineRule("date-label", "date", layout.date_label)] if layout.date_label else []),
+    ]
+    layout.joined_index = [n for n, rule in enumerate(layout.line_rules) if not rule.needs]
+    layout.joined_rules = _joined([layout.line_rules[n].regex for n in layout.joined_index])
     return layout
+
+
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
+def _joined(regexes: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One pattern that matches where any of ``regexes`` matches, the k-th in group k + 1
+    (their own groups made plain, so that ``lastindex`` names the alternative)."""
+    parts = []
+    for regex in regexes:
+        if "(?P=" in regex.pattern or regex.flags & ~(re.UNICODE | re.IGNORECASE) \
+                or regex.groups != len(regex.groupindex):
+            return None  # a back-reference, flags that cannot be scoped, a numbered group
+        flags = "(?i:" if regex.flags & re.IGNORECASE else "(?:"
+        parts.append(f"({flags}{_NAMED_GROUP.sub('(?:', regex.pattern)}))")
+    if not parts:
+        return None
+    try:
+        return re.compile("|".join(parts))
+    except re.error:  # a global inline flag inside a pattern ('(?i)…'): tested one by one
+        return None
 
 
 def _literal_alternation(words: Iterable[str]) -> str:
