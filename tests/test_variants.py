@@ -244,6 +244,14 @@ def test_site_furniture_is_dropped_by_named_rules() -> None:
     assert [uses[n] for n in (17, 19, 21)] == [[("dropped", "short-run")]] * 3
 
 
+def test_a_second_article_glued_on_after_the_byline_is_named() -> None:
+    rec = record("generic/real-byline-next-article-glued.txt")
+    assert rec["title"] is None and rec["outlet"] is None  # 'بغداد اليوم - بغداد': no agency
+    assert first_paragraph(rec).startswith("أفاد مصدر أمني، اليوم الاثنين")
+    assert ("body: paragraph 4 starts with the page's byline again ('بغداد اليوم - بغداد'): "
+            "another article glued on?") in rec["warnings"]
+
+
 def test_captions_and_subtitles_between_headline_and_text() -> None:
     text = (PAGES / "other-sites" / "aawsat_5191673_arabnews-jubilee.txt").read_text(
         encoding="utf-8") if PAGES.is_dir() else None

@@ -196,6 +196,7 @@ class _LinesParser:
         self.date_lines: dict[str, bool] = {}
         self.entries_list: list[_Entry] = []
         self.captions: list[_Entry] = []
+        self.bylines: list[str] = []  # bylines before the text
 
     def use(self, index: int, role: str, rule: str = "") -> None:
         self.raw.lines.append(LineUse(index + 1, role, rule))
@@ -508,6 +509,7 @@ class _LinesParser:
                      if part.strip() and self.is_outlet(part)), "")
                 if outlet:
                     raw.add("source", outlet)
+                self.bylines.append(text)
                 self.use(i, "byline", "byline")
                 return
             if layout.credit_max_words or layout.summary_min_words:
@@ -584,6 +586,13 @@ class _LinesParser:
             if outlet:
                 raw.add("source", outlet)
                 raw.notes.append("outlet: named by the lead sentence's dateline")
+        for byline in self.bylines:  # 'بغداد اليوم – بغداد لم تعد …': the next article begins
+            key = match_key(byline)
+            for n, paragraph in enumerate(raw.paragraphs[1:], 2):
+                if key and match_key(paragraph[:len(byline) + 8]).startswith(key + " "):
+                    raw.notes.append(f"body: paragraph {n} starts with the page's byline again "
+                                     f"('{byline}'): another article glued on?")
+                    break
         if "date" not in raw.fields and self.unused_dates:
             seen = ", ".join(self.unused_dates[:3])
             raw.notes.append(f"date: no publication date stated; seen, not taken: {seen}")
