@@ -63,6 +63,10 @@ def lines_of(rec_path: str) -> dict[int, list[tuple[str, str]]]:
     ("variant-upstream-tags-glued-source", "بوتين يوقع مرسوما بشأن التجنيد الخريفي", "2024-09-30",
      "RT Arabic", "وقع الرئيس الروسي"),
     ("variant-no-title-no-date", None, None, "سبوتنيك", "أكد الرئيس الروسي فلاديمير بوتين"),
+    # an upstream site's name, menu and render stamp above the headline; an agency byline;
+    # a keyword label glued after the second source
+    ("variant-upstream-header-agency-byline", "أردوغان وبوتين يبحثان هاتفيا التطورات في غزة",
+     "2023-12-19", "الميادين نت", "بحث الرئيس التركي"),
 ])
 def test_aggregator_variants_parse_with_the_site_layout(
     name: str, title: str | None, date: str | None, outlet: str, first: str
@@ -190,6 +194,8 @@ def test_a_page_whose_header_the_crawl_lost_still_gives_its_text() -> None:
      "وزراء خارجية تركيا وروسيا وإيران يجتمعون في الدوحة لبحث الأزمة السورية", "2024-12-07",
      "الأناضول", "اجتمع وزراء خارجية"),
     ("no-headline-date-before-text", None, "2024-03-12", None, "أعلنت سلطة الطيران المدني"),
+    ("maghrebi-month-two-part-breadcrumb", "لجنة وزارية لمتابعة توفير الأدوية في الصيدليات",
+     "2024-07-11", None, "كشفت وزارة الصناعة الصيدلانية"),
     ("menu-line-ap-caption-update-on-line",
      "Jordan reopens main border crossing with Syria to cargo traffic", "2024-03-04", "AP",
      "AMMAN, Jordan (AP) — Jordan reopened"),

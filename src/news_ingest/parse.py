@@ -296,6 +296,21 @@ class _LinesParser:
             self.date_lines[text] = known
         return known
 
+    def above_date(self, head: list[_Entry]) -> int | None:
+        """The headline-like line just above the date label (or, with no label, the first date
+        line), past dropped lines; None when there is no date or no such line above it."""
+        dates = [n for n, e in enumerate(head) if e.kind == "field" and e.name == "date"] or [
+            n for n, e in enumerate(head) if e.kind == "text" and self.is_date_line(e.text)]
+        if not dates:
+            return None
+        above = next((k for k in range(dates[0] - 1, -1, -1) if head[k].kind != "drop"), None)
+        if above is not None and head[above].kind == "text" \
+                and is_title_like(head[above].text, self.layout) \
+                and self.byline(head[above].text) is None and not self.is_date_line(
+                    head[above].text):
+            return above
+        return None
+
     def dated(self, head: list[_Entry], n: int) -> bool:
         """Whether a date, a label or a byline comes right after ``head[n]`` (past copies of it
         and one short line such as an author's name or a credit)."""
@@ -380,6 +395,10 @@ class _LinesParser:
                 return n
             return None
         head = entries[:body_start]
+        if layout.headline_above_date:  # the site's own rule: the line just above its date
+            above = self.above_date(head)
+            if above is not None:
+                return above
         runs: list[list[int]] = []
         after_candidate = False
         for n, entry in enumerate(entries[:first_paragraph]):

@@ -109,6 +109,7 @@ LAYOUT_SCHEMA: dict[str, Any] = {
                 "max_words": {"type": "integer", "minimum": 1},
                 "min_words": {"type": "integer", "minimum": 1},
                 "end_punctuation": {"type": "string"},
+                "above_date": {"type": "boolean"},
             },
         },
         "end_markers": {"type": "array", "items": _NAMED_PATTERN},
@@ -306,6 +307,7 @@ class Layout:
     standalone_date_within: int = 0
     headline_max_words: int = 24
     headline_min_words: int = 1
+    headline_above_date: bool = False  # the headline is the line just above the date line
     headline_end_punctuation: str = ".!?؟…:؛"
     fallback: bool = False
     title_mode: str = "first_line"
@@ -461,6 +463,7 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
     headline = spec.get("headline", {})
     layout.headline_max_words = headline.get("max_words", layout.headline_max_words)
     layout.headline_min_words = headline.get("min_words", layout.headline_min_words)
+    layout.headline_above_date = bool(headline.get("above_date", False))
     layout.headline_end_punctuation = headline.get(
         "end_punctuation", layout.headline_end_punctuation
     )
