@@ -2,9 +2,13 @@
 
 One generic engine per layout *kind*, driven entirely by the layout's data:
 
-* ``lines``: one article per file, read line by line. Each line is, in this order of tests,
-  chrome or boilerplate (dropped, with the rule's name), a labelled field, the start of the
-  "read also" section, an inline related-links marker, an embedded post's signature, or body.
+* ``lines``: one article per file, read line by line, in three steps (docs/layouts.md). Each
+  line is first classified by the layout's patterns alone: chrome or boilerplate (dropped, with
+  the rule's name), an update stamp, an end marker, a labelled field, the start of the "read
+  also" section, or text. Then the text's start (the first paragraph) and the headline are
+  found. Last, every line is walked in order: furniture above the headline, the header between
+  it and the text (date line, byline, credit, subtitle, captions), the body (inline related
+  links, glued labels, embedded posts), what follows the text's end.
 * ``tagged``: ``<DOC>…</DOC>`` elements (one or many per file), each tag mapped to a field.
 
 Every non-blank input line is accounted for in ``RawArticle.lines``.
@@ -150,9 +154,9 @@ def is_title_like(line: str, layout: Layout) -> bool:
 
 
 def is_paragraph(line: str, layout: Layout, last: bool = False) -> bool:
-    """Running text, not page furniture (see ``layouts.ParagraphRules``): enough words, and a
-    sentence or clause end, or a long line, or a sentence end inside, or the text's last line
-    (a page cut off mid-sentence); with stop-word lists, enough stop words."""
+    """Running text, not page furniture (see ``layouts.ParagraphRules``): enough words and
+    characters, and a sentence or clause end, or a long line, or a sentence end inside, or the
+    text's last line (a page cut off mid-sentence); with stop-word lists, enough stop words."""
     rules = layout.paragraphs
     words = line.split()
     if len(words) < rules.min_words or len(line) < rules.min_chars:
@@ -372,12 +376,13 @@ class _LinesParser:
         """Index (in ``entries``) of the headline, or None.
 
         ``first_line``: the first kept line, unless it is a labelled field or a date.
-        ``headline``: headline-like lines before the first paragraph, in runs of adjacent ones
-        (a headline, its copy, a subtitle, the captions under it; a dropped line, a label or any
-        other line ends a run); the first line of the run
-        with the most evidence: printed twice, a date, a label or a byline right after the
-        run, a long first line, the run nearest the text, and no menu between it and the text
-        (a site's slogan stands above its menu). Never a paragraph, a date line or a byline.
+        ``headline``: with ``headline.above_date``, the line just above the date label. Else
+        headline-like lines before the first paragraph, in runs of adjacent ones (a headline,
+        its copy, a subtitle, the captions under it; a dropped line, a label or any other line
+        ends a run); the first line of the run with the most evidence: printed twice, a date, a
+        label or a byline right after the run, a long first line, the run nearest the text, and
+        no menu between it and the text (a site's slogan stands above its menu). Never a
+        paragraph, a date line or a byline.
         """
         layout = self.layout
         if any(name == "title" for name, _, _ in layout.fields):
