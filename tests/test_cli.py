@@ -124,7 +124,7 @@ def test_raw_shows_parser_output() -> None:
     assert len(raw["related"]) == 3
 
 
-def test_jobs_2_output_identical_to_jobs_1() -> None:
+def test_jobs_2_output_identical_to_jobs_1(worker_pool: None) -> None:
     one = invoke([str(SEEDS), "-j", "1"]).stdout
     two = invoke([str(SEEDS), "-j", "2"]).stdout
     assert one == two and one.count("\n") == 5
@@ -276,7 +276,7 @@ class _DyingSource:
         os._exit(3)
 
 
-def test_a_worker_that_dies_is_a_clear_error_and_no_worker_is_left() -> None:
+def test_a_worker_that_dies_is_a_clear_error_and_no_worker_is_left(worker_pool: None) -> None:
     import multiprocessing
 
     from news_ingest.pipeline import Config, WorkerError, iter_results
@@ -288,7 +288,7 @@ def test_a_worker_that_dies_is_a_clear_error_and_no_worker_is_left() -> None:
     assert multiprocessing.active_children() == []
 
 
-def test_stopping_early_ends_the_workers() -> None:
+def test_stopping_early_ends_the_workers(worker_pool: None) -> None:
     import multiprocessing
 
     from news_ingest.pipeline import Config, iter_results

@@ -189,7 +189,7 @@ def test_dask_engine_output_equals_local_run(tmp_path: Path) -> None:
     assert "5 files: 4 parsed, 1 with warnings, 0 failed; 5 records written" in parts.stderr
 
 
-def test_state_with_worker_processes(tmp_path: Path, dump: Path) -> None:
+def test_state_with_worker_processes(tmp_path: Path, dump: Path, worker_pool: None) -> None:
     """The default -j uses a pool that pulls inputs in its own thread: no database there."""
     state = tmp_path / "s.state"
     args = [str(dump), "--state", str(state), "-j", "2"]
@@ -303,8 +303,10 @@ def test_bad_state_is_refused_before_the_lexicon_pass(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_stats_are_the_same_whether_workers_encode_the_records_or_not(
-    tmp_path: Path, jobs: str
+    tmp_path: Path, jobs: str, request: pytest.FixtureRequest
 ) -> None:
+    if jobs == "2":
+        request.getfixturevalue("worker_pool")
     # Plain --stats lets workers encode records and send a summary for the counts; --near-dupes
     # needs whole records back, so the writing process counts them itself. Same figures.
     folder = tmp_path / "dump"

@@ -476,7 +476,9 @@ def big_input(megabytes: int) -> str:
     return "\n".join([*lines[:3], *filler, *lines[3:]])
 
 
-def test_an_input_past_the_time_limit_is_a_named_failure(tmp_path: Path) -> None:
+def test_an_input_past_the_time_limit_is_a_named_failure(
+    tmp_path: Path, worker_pool: None
+) -> None:
     """Same output and messages with -j 1 and -j 2 (the limit runs in each worker)."""
     first = write(tmp_path / "in" / "a.txt", SEEDS[0])
     slow = write(tmp_path / "in" / "b_slow.txt", big_input(16))  # ~3 s to parse
@@ -503,7 +505,7 @@ def test_timeout_zero_is_no_limit() -> None:
 
 @pytest.mark.parametrize("budget", [64, 3], ids=["default budget", "3 MiB budget"])
 def test_the_pool_holds_bytes_in_flight_not_a_count_of_inputs(
-    budget: int, monkeypatch: pytest.MonkeyPatch
+    budget: int, monkeypatch: pytest.MonkeyPatch, worker_pool: None
 ) -> None:
     """80 inputs of 2 MiB held in memory (archive members, stdin, a --state run's reads): the
     pool used to take 32 a chunk, 4 chunks ahead with -j 2 (all 80: 160 MiB); it now closes a
