@@ -3,6 +3,7 @@ opt-in fixture that makes ``-j N`` start its worker processes however few the in
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import time
 from pathlib import Path
@@ -13,6 +14,18 @@ from hypothesis import HealthCheck, settings
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SEEDS = ROOT / "seeds"
+
+
+def installed(*modules: str) -> bool:
+    return all(importlib.util.find_spec(name) is not None for name in modules)
+
+
+#: Every test that needs an optional extra skips alike when it is not installed (``make test``
+#: installs them all, so there they run).
+needs_dask = pytest.mark.skipif(not installed("dask", "distributed", "fsspec"),
+                                reason="dask is not installed: pip install 'news-ingest[dask]'")
+needs_pyarrow = pytest.mark.skipif(not installed("pyarrow"), reason="pyarrow is not installed: "
+                                   "pip install 'news-ingest[parquet]'")
 
 # Tests never depend on the machine's zone or today's date.
 os.environ["TZ"] = "UTC"
@@ -47,7 +60,7 @@ def worker_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     ``POOL_MIN_INPUTS`` inputs otherwise stays in the calling process, as it does for users).
     Only tests about the pool ask for it: starting workers costs ~0.7 s a run, and an input
     that ends its process (``os._exit``) must end a worker, not pytest."""
-    from news_ingest import pipeline
+    from news_ingest.executors import local
 
-    monkeypatch.setattr(pipeline, "POOL_MIN_INPUTS", 0)
+    monkeypatch.setattr(local, "POOL_MIN_INPUTS", 0)
     monkeypatch.setenv("NEWS_INGEST_POOL_MIN_INPUTS", "0")

@@ -750,12 +750,12 @@ def test_output_that_cannot_be_written_is_an_error_and_no_temp_file_is_left(
 def test_interrupt_in_process_keeps_the_old_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from news_ingest import pipeline
+    from news_ingest.executors import local
 
     out = write(tmp_path / "articles.jsonl", OLD)
     for num in sorted(SEED):
         write(tmp_path / "in" / f"{num}.txt", SEED[num].read_bytes())
-    real_process = pipeline.process
+    real_process = local.process
     calls = []
 
     def process_then_interrupt(item, ctx):  # type: ignore[no-untyped-def]
@@ -764,7 +764,7 @@ def test_interrupt_in_process_keeps_the_old_output(
             raise KeyboardInterrupt
         return real_process(item, ctx)
 
-    monkeypatch.setattr(pipeline, "process", process_then_interrupt)
+    monkeypatch.setattr(local, "process", process_then_interrupt)
     res = run(tmp_path / "in", "--out", out)
     assert res.exit_code == 130
     assert res.stderr.splitlines() == [INTERRUPTED]

@@ -335,8 +335,10 @@ def test_file_that_grows_past_its_size_is_counted() -> None:
     """fstat said 100 bytes (a file still being written, a /proc file that says 0): the bytes
     past it are read and counted, not trusted away nor read without end."""
     data = SMALL.encode() * 100
-    with pytest.raises(sources.SourceError, match="larger than --max-bytes"):
+    with pytest.raises(sources.TooLarge) as refused:
         sources._read_file(io.BytesIO(data), 100, 1000)
+    assert (refused.value.limit, refused.value.kind) == (1000, "too_large")
+    assert refused.value.reason == "larger than the size limit (1,000 bytes)"  # no CLI flag
     assert sources._read_file(io.BytesIO(data), 100, 10**6) == data
     assert sources._read_file(io.BytesIO(data), 0, 10**6) == data
 
@@ -510,9 +512,9 @@ def test_the_pool_holds_bytes_in_flight_not_a_count_of_inputs(
     """80 inputs of 2 MiB held in memory (archive members, stdin, a --state run's reads): the
     pool used to take 32 a chunk, 4 chunks ahead with -j 2 (all 80: 160 MiB); it now closes a
     chunk at CHUNK_BYTES (4 MiB: 2 of these inputs) and deals none past IN_FLIGHT_BYTES."""
-    from news_ingest import pipeline
+    from news_ingest.executors import local
 
-    monkeypatch.setattr(pipeline, "IN_FLIGHT_BYTES", budget * 2**20)
+    monkeypatch.setattr(local, "IN_FLIGHT_BYTES", budget * 2**20)
     pulled = 0
 
     def items():  # type: ignore[no-untyped-def]
@@ -523,7 +525,7 @@ def test_the_pool_holds_bytes_in_flight_not_a_count_of_inputs(
 
     most = 0
     names = []
-    for done, result in enumerate(pipeline.iter_results(items(), Config(), jobs=2), 1):
+    for done, result in enumerate(local.iter_results(items(), Config(), jobs=2), 1):
         most = max(most, pulled - done)
         names.append(result.name)
     assert names == [f"{i:02}.txt" for i in range(80)]
@@ -716,7 +718,7 @@ def test_a_read_only_state_file_is_refused_before_anything_is_read(
     """Root writes through file modes: SQLite's own read-only mode stands in for them."""
     import sqlite3
 
-    from news_ingest import corpus
+    from news_ingest.corpus import state as corpus
 
     state = tmp_path / "state.sqlite"
     assert run(SEED["000"], "--state", state, "--out", tmp_path / "first.jsonl").exit_code == 0
@@ -782,7 +784,7 @@ def test_a_state_in_use_by_another_run_is_named(
 ) -> None:
     import sqlite3
 
-    from news_ingest import corpus
+    from news_ingest.corpus import state as corpus
 
     state = tmp_path / "state.sqlite"
     assert run(SEED["000"], "--state", state, "--out", tmp_path / "a.jsonl").exit_code == 0

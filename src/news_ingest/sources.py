@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import DecodeError, SourceError
+from .errors import SIZE_LIMIT, DecodeError, SourceError, TooLarge
 
 #: Largest input (file or archive member) read by default: 64 MiB.
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -39,12 +39,15 @@ class Source:
     """One input text: a file read on demand, or bytes already in memory (stdin, archives).
 
     ``name`` names the input in records and messages (valid Unicode: a file name's bytes that
-    are not UTF-8 are written ``\xe9``); ``path`` is what the file system calls it."""
+    are not UTF-8 are written ``\xe9``); ``path`` is what the file system calls it. ``digest``:
+    the SHA-256 of ``data`` when whoever read it needed one (an incremental run); the result
+    of the input carries it back."""
 
     name: str
     path: str | None = None
     data: bytes | None = None
     plain: bool = False  # ``data`` was read already (and gunzipped): return it as it is
+    digest: str | None = None
 
     def read(self, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         """The input's bytes, gunzipped when its name ends in ``.gz`` (a file, or a member of
@@ -56,7 +59,7 @@ class Source:
                 if gzipped:
                     return _read_stream(gzip.GzipFile(fileobj=io.BytesIO(self.data)), max_bytes)
                 if len(self.data) > max_bytes:
-                    raise SourceError(_too_large(len(self.data), max_bytes))
+                    raise TooLarge(max_bytes, len(self.data))
                 return self.data
             assert self.path is not None
             # Unbuffered: a regular file comes in one read of the size fstat gives. Opened
@@ -76,14 +79,17 @@ class Source:
 
 @dataclass
 class SourceProblem:
-    """A named input that yields nothing, with the reason."""
+    """A named input that yields nothing, with the reason (and its kind, as ``IngestError``
+    has one: ``too_large`` for an input past the size limit, ``link_out`` for a link out of
+    an input folder not followed, '' for most)."""
 
     name: str
     reason: str
+    kind: str = ""
 
-
-def _too_large(size: int, limit: int) -> str:
-    return f"larger than --max-bytes ({size:,} > {limit:,} bytes)"
+    @classmethod
+    def of(cls, name: str, error: SourceError) -> SourceProblem:
+        return cls(name, error.reason, error.kind)
 
 
 #: Bytes asked for at a time when the size is not known (a stream, a decompressor): one read
@@ -100,7 +106,7 @@ def _read_stream(fh: Any, max_bytes: int, total: int = 0) -> bytes:
         parts.append(chunk)
         total += len(chunk)
         if total > max_bytes:
-            raise SourceError(f"larger than --max-bytes ({max_bytes:,} bytes)")
+            raise TooLarge(max_bytes)
     return b"".join(parts)
 
 
@@ -109,12 +115,12 @@ def _read_file(fh: Any, size: int, max_bytes: int) -> bytes:
     call), then whatever more there is, counted (a file that grows, a /proc file that says it
     is empty, a read that came back short)."""
     if size > max_bytes:
-        raise SourceError(_too_large(size, max_bytes))
+        raise TooLarge(max_bytes, size)
     data = fh.read(size + 1)
     if len(data) == size:
         return data  # the end came where fstat said
     if len(data) > max_bytes:
-        raise SourceError(_too_large(len(data), max_bytes))
+        raise TooLarge(max_bytes, len(data))
     return data + _read_stream(fh, max_bytes, len(data))
 
 
@@ -264,7 +270,7 @@ def _walk(
                 if not follow and not _inside(os.path.realpath(path), root):
                     if _wanted(name) or is_archive(name) or stat.S_ISDIR(st.st_mode):
                         yield SourceProblem(shown, "symbolic link out of the input folder: not "
-                                            "followed (-L/--follow follows links)")
+                                            "followed", "link_out")
                     continue
         except OSError as exc:
             if os.path.islink(path):
@@ -320,6 +326,11 @@ def iter_archive(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Sour
 _DAMAGE = (Exception,)
 
 
+def _damage_kind(exc: BaseException) -> str:
+    """The kind of a problem whose reason holds ``_damage(exc)``."""
+    return "too_large" if isinstance(exc, _HeaderTooLarge) else ""
+
+
 def _damage(exc: BaseException) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return "a member name flagged UTF-8 is not UTF-8"
@@ -337,7 +348,8 @@ def _iter_zip(path: str, shown: str, max_bytes: int) -> Iterator[Source | Source
     try:
         zf = zipfile.ZipFile(path)
     except _DAMAGE as exc:
-        yield SourceProblem(shown, f"damaged or unreadable archive: {_damage(exc)}")
+        yield SourceProblem(shown, f"damaged or unreadable archive: {_damage(exc)}",
+                            _damage_kind(exc))
         return
     with zf:
         for number, info in enumerate(zf.infolist(), 1):
@@ -364,13 +376,13 @@ def _iter_zip(path: str, shown: str, max_bytes: int) -> Iterator[Source | Source
                                     "which this tool cannot read (stored, deflate, bzip2, lzma)")
                 continue
             if info.file_size > max_bytes:  # an honest header saves inflating it
-                yield SourceProblem(name, _too_large(info.file_size, max_bytes))
+                yield SourceProblem.of(name, TooLarge(max_bytes, info.file_size))
                 continue
             try:
                 with zf.open(info) as fh:
                     data = _read_stream(fh, max_bytes)
             except SourceError as exc:
-                yield SourceProblem(name, exc.reason)
+                yield SourceProblem.of(name, exc)
             except _DAMAGE as exc:
                 yield SourceProblem(name, f"damaged archive member: {_damage(exc)}")
             else:
@@ -390,7 +402,7 @@ class _Bounded:
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0 or size > self.limit:
             raise _HeaderTooLarge(f"an archive header of {size:,} bytes, larger than "
-                                  f"--max-bytes ({self.max_bytes:,} bytes)")
+                                  f"{SIZE_LIMIT} ({self.max_bytes:,} bytes)")
         return self.fh.read(size)
 
     def seek(self, offset: int, whence: int = 0) -> int:
@@ -401,7 +413,7 @@ class _Bounded:
 
 
 class _HeaderTooLarge(OSError):
-    """A tar header larger than --max-bytes."""
+    """A tar header larger than the size limit."""
 
 
 def _tar_header(block: bytes) -> bool:
@@ -437,9 +449,9 @@ def _decompressed(raw: Any) -> Any:
 def _iter_tar(path: str, shown: str, max_bytes: int) -> Iterator[Source | SourceProblem]:
     count = 0  # members gone by (read, refused or skipped)
 
-    def lost(reason: str) -> SourceProblem:
+    def lost(reason: str, kind: str = "") -> SourceProblem:
         where = f"after {count} members" if count else "before its first member"
-        return SourceProblem(shown, f"damaged archive {where}: {reason}")
+        return SourceProblem(shown, f"damaged archive {where}: {reason}", kind)
 
     try:
         raw = open(path, "rb")
@@ -451,7 +463,8 @@ def _iter_tar(path: str, shown: str, max_bytes: int) -> Iterator[Source | Source
             stream = _Bounded(_decompressed(raw), max_bytes)
             tf = tarfile.open(fileobj=stream, mode="r:")  # type: ignore[call-overload]
         except _DAMAGE as exc:
-            yield SourceProblem(shown, f"damaged or unreadable archive: {_damage(exc)}")
+            yield SourceProblem(shown, f"damaged or unreadable archive: {_damage(exc)}",
+                                _damage_kind(exc))
             return
         try:
             while (member := tf.next()) is not None:
@@ -470,7 +483,7 @@ def _iter_tar(path: str, shown: str, max_bytes: int) -> Iterator[Source | Source
                     yield SourceProblem(name, _skipped_member(kind or "an entry of another kind"))
                     continue
                 if member.size > max_bytes:  # the bytes a tar member has are its header's
-                    yield SourceProblem(name, _too_large(member.size, max_bytes))
+                    yield SourceProblem.of(name, TooLarge(max_bytes, member.size))
                     continue
                 try:
                     fh = tf.extractfile(member)
@@ -478,10 +491,11 @@ def _iter_tar(path: str, shown: str, max_bytes: int) -> Iterator[Source | Source
                         raise tarfile.ExtractError("member cannot be read")
                     data = _read_stream(fh, max_bytes)
                 except SourceError as exc:
-                    yield SourceProblem(name, exc.reason)
+                    yield SourceProblem.of(name, exc)
                     continue
                 except _DAMAGE as exc:
-                    yield SourceProblem(name, f"damaged archive member: {_damage(exc)}")
+                    yield SourceProblem(name, f"damaged archive member: {_damage(exc)}",
+                                        _damage_kind(exc))
                     raise _Stop() from exc  # the stream is broken: the rest is lost
                 yield Source(name, data=data)
             reason = _check_end(stream, tf.offset)
@@ -490,7 +504,7 @@ def _iter_tar(path: str, shown: str, max_bytes: int) -> Iterator[Source | Source
         except _Stop:
             yield lost("a member could not be read (named above); the rest is lost")
         except _DAMAGE as exc:
-            yield lost(f"{_damage(exc)}; the rest is lost")
+            yield lost(f"{_damage(exc)}; the rest is lost", _damage_kind(exc))
 
 
 class _Stop(Exception):
@@ -528,7 +542,7 @@ def iter_sources(
             try:
                 data = _read_stream(sys.stdin.buffer, max_bytes)
             except SourceError as exc:
-                yield SourceProblem("-", exc.reason)
+                yield SourceProblem.of("-", exc)
             except OSError as exc:
                 yield SourceProblem("-", f"cannot read: {_os_reason(exc)}")
             else:

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from ..dates import NUMERIC_ORDERS, DateReader
-from ..errors import DetectError, LayoutError
+from ..errors import AmbiguousLayout, LayoutError, NoLayoutMatches, UnknownLayout
 from ..text import match_key
 
 #: libyaml's safe loader where PyYAML was built with it (several times faster), else PyYAML's.
@@ -572,8 +572,7 @@ class LayoutSet:
         try:
             return self._by_name[name]
         except KeyError:
-            known = ", ".join(sorted(self._by_name))
-            raise LayoutError(f"unknown layout '{name}' (known: {known})") from None
+            raise UnknownLayout(name, sorted(self._by_name)) from None
 
     @property
     def fallback(self) -> Layout | None:
@@ -585,8 +584,8 @@ class LayoutSet:
         """The single best-scoring layout for these (stored-form, non-blank) lines, or the
         fallback layout when none reaches its ``min_score`` (its own rules are not scored).
 
-        Raises ``DetectError`` when two tie for best, or when none matches and there is no
-        fallback layout.
+        Raises ``AmbiguousLayout`` (both ``DetectError``) when two tie for best, and
+        ``NoLayoutMatches`` when none matches and there is no fallback layout.
         """
         scored = []
         sample = "\n" + "\n".join(lines)  # a line break before every line (see build_layout)
@@ -599,9 +598,8 @@ class LayoutSet:
         if not scored:
             if self.fallback is not None:
                 return self.fallback
-            raise DetectError("matches no layout (see 'ingest --list-layouts')")
+            raise NoLayoutMatches()
         scored.sort(key=lambda pair: -pair[0])
         if len(scored) > 1 and scored[0][0] == scored[1][0]:
-            names = ", ".join(layout.name for s, layout in scored if s == scored[0][0])
-            raise DetectError(f"matches several layouts equally ({names}); pick one with --layout")
+            raise AmbiguousLayout([layout.name for s, layout in scored if s == scored[0][0]])
         return scored[0][1]
