@@ -32,7 +32,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from news_ingest import sources
+from news_ingest import inputs, sources
 from news_ingest.cli import main
 from news_ingest.export import read_records
 from news_ingest.pipeline import Config, Context, process
@@ -491,7 +491,7 @@ def test_unreadable_file_is_an_error_and_the_run_goes_on(
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
         return builtins.open(file, *args, **kwargs)
 
-    monkeypatch.setattr(sources, "open", fake_open, raising=False)
+    monkeypatch.setattr(inputs, "open", fake_open, raising=False)
     res = run(tmp_path)
     assert res.exit_code == 1
     assert res.errors == [f"error: {locked}: cannot read: permission denied"]

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from news_ingest import sources
+from news_ingest import inputs, sources
 from news_ingest.pipeline import Config, Context, InputTimeout, process, time_limit
 from news_ingest.sources import Source, iter_sources
 
@@ -335,12 +335,12 @@ def test_file_that_grows_past_its_size_is_counted() -> None:
     """fstat said 100 bytes (a file still being written, a /proc file that says 0): the bytes
     past it are read and counted, not trusted away nor read without end."""
     data = SMALL.encode() * 100
-    with pytest.raises(sources.TooLarge) as refused:
-        sources._read_file(io.BytesIO(data), 100, 1000)
+    with pytest.raises(inputs.TooLarge) as refused:
+        inputs._read_file(io.BytesIO(data), 100, 1000)
     assert (refused.value.limit, refused.value.kind) == (1000, "too_large")
     assert refused.value.reason == "larger than the size limit (1,000 bytes)"  # no CLI flag
-    assert sources._read_file(io.BytesIO(data), 100, 10**6) == data
-    assert sources._read_file(io.BytesIO(data), 0, 10**6) == data
+    assert inputs._read_file(io.BytesIO(data), 100, 10**6) == data
+    assert inputs._read_file(io.BytesIO(data), 0, 10**6) == data
 
 
 def test_gzip_input_counts_the_bytes_it_inflates(tmp_path: Path) -> None:
@@ -399,7 +399,7 @@ def test_unreadable_explicit_file_is_a_named_failure_not_a_usage_error(
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(sources, "open", fake_open, raising=False)
+    monkeypatch.setattr(inputs, "open", fake_open, raising=False)
     monkeypatch.setattr(os, "access", lambda p, mode, **kw: os.fspath(p) != str(locked)
                         and real_access(p, mode, **kw))
     res = run(locked, good)

@@ -272,7 +272,7 @@ def arrow_type(hint: Any) -> Any:
                                    or key not in required)
                           for key, sub in key_types(hint).items()])
     if get_origin(hint) is list:
-        return pa.list_(pa.field("element", arrow_type(get_args(hint)[0]), nullable=False))
+        return pa.list_(arrow_type(get_args(hint)[0]))
     return pa.string()
 
 

@@ -10,6 +10,10 @@ parser's output), ``_write_encoded`` (records the workers encoded), ``_write_who
 this process needs whole), and ``_link_pass`` afterwards for ``link_read_also``. Every count is
 the ``Report``'s. It never prints: problems reach the caller through ``on_problem``, and
 options that cannot work are typed errors naming ``RunOptions`` fields.
+
+Its length (about 600 lines) is earned by being the one place that knows the whole job: the
+checks made before anything is read, the bookkeeping of each record mode and the order in
+which output, side files and state are committed, which must stay side by side to stay right.
 """
 
 from __future__ import annotations

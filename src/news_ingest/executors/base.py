@@ -4,16 +4,25 @@ with. (``executors/__init__.py`` registers the engines by name.)"""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 from ..pipeline import Config, Result
+from ..report import FileOutcome
 from ..sources import Source, SourceProblem
 
-if TYPE_CHECKING:
-    from .parts import PartResult
-
 Item = Source | SourceProblem
+
+
+@dataclass
+class PartResult:
+    """One part file: its path (None: the batch gave no record, so none was written), how
+    many records it holds, and every input of the batch as a ``FileOutcome`` (name, problems,
+    record count, warnings), in input order, for the run's report."""
+
+    path: str | None
+    records: int
+    outcomes: list[FileOutcome] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ import os
 import posixpath
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ExtraMissing
@@ -29,18 +28,10 @@ from ..output import open_output
 from ..pipeline import Config, Context, FileResult, Result, process
 from ..report import FileOutcome
 from ..sources import Source
-from .base import Item
+from .base import Item, PartResult
 
-
-@dataclass
-class PartResult:
-    """One part file: its path (None: the batch gave no record, so none was written), how
-    many records it holds, and every input of the batch as a ``FileOutcome`` (name, problems,
-    record count, warnings), in input order, for the run's report."""
-
-    path: str | None
-    records: int
-    outcomes: list[FileOutcome] = field(default_factory=list)
+__all__ = ["PartResult", "context_for", "portable", "portable_config", "process_batch",
+           "remove_stale_parts", "write_part"]
 
 
 def part_name(index: int, fmt: str) -> str:
