@@ -4,7 +4,7 @@ For each corpus it runs, as separate processes on a warm page cache:
 
 * the floor (``benchmarks/floor.py``: walk, read, decode, write one JSON line per file);
 * ``ingest --jobs 1`` and ``ingest --jobs 2``;
-* ``ingest --engine dask --jobs 2`` when dask is importable, ``news_ingest.dask_engine`` exists
+* ``ingest --engine dask --jobs 2`` when dask is importable, ``news_ingest.executors.dask`` exists
   and ``ingest --help`` lists ``--engine`` (otherwise the row says why it was skipped);
 
 and prints a Markdown table per corpus: wall seconds, files/s, MB/s of input (MB = 10^6 bytes),
@@ -295,12 +295,12 @@ def dask_status(python: str, ingest: list[str]) -> str | None:
     probe = subprocess.run(
         [python, "-c", "import importlib.util as u, sys; "
          "sys.exit(0 if u.find_spec('dask') is None else 3 if u.find_spec("
-         "'news_ingest.dask_engine') is None else 4)"],
+         "'news_ingest.executors.dask') is None else 4)"],
         capture_output=True)
     if probe.returncode == 0:
         return "dask is not importable"
     if probe.returncode == 3:
-        return "news_ingest.dask_engine does not exist"
+        return "news_ingest.executors.dask does not exist"
     helptext = subprocess.run([*ingest, "--help"], capture_output=True, text=True).stdout
     if "--engine" not in helptext:
         return "`ingest --help` lists no --engine"

@@ -17,7 +17,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from news_ingest.pipeline import Config, run
+from news_ingest.executors import run
+from news_ingest.pipeline import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 ARCHIVE = ROOT.parent / "shared" / "corpora" / "ant-multisource.tar.gz"

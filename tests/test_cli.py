@@ -63,7 +63,7 @@ def test_format_overrides_extension_and_csv_to_stdout() -> None:
 
 
 def test_unknown_extension_is_a_usage_error(tmp_path: Path) -> None:
-    result = invoke([str(SEEDS), "--out", str(tmp_path / "x.parquet")])
+    result = invoke([str(SEEDS), "--out", str(tmp_path / "x.xml")])
     assert result.exit_code == 2
     assert "cannot tell the format" in result.stderr
 
@@ -124,7 +124,7 @@ def test_raw_shows_parser_output() -> None:
     assert len(raw["related"]) == 3
 
 
-def test_jobs_2_output_identical_to_jobs_1() -> None:
+def test_jobs_2_output_identical_to_jobs_1(worker_pool: None) -> None:
     one = invoke([str(SEEDS), "-j", "1"]).stdout
     two = invoke([str(SEEDS), "-j", "2"]).stdout
     assert one == two and one.count("\n") == 5
@@ -143,7 +143,7 @@ def test_progress_bar_counts_files_of_total(monkeypatch: pytest.MonkeyPatch) -> 
 
     from rich.console import Console
 
-    from news_ingest import cli
+    from news_ingest import terminal as cli
     from news_ingest.pipeline import FileResult
     from news_ingest.sources import count_inputs
 
@@ -153,7 +153,7 @@ def test_progress_bar_counts_files_of_total(monkeypatch: pytest.MonkeyPatch) -> 
     total = count_inputs([str(SEEDS)])
     assert total == 5
     results = [FileResult(f"f{i}", records=[{"warnings": []}]) for i in range(total)]
-    out = list(cli._with_progress(iter(results), lambda stop=None: total, console))
+    out = list(cli.with_progress(iter(results), lambda stop=None: total, console))
     assert out == results  # the bar passes every result on, in order
     assert "ingesting" in screen.getvalue() and "5/5" in screen.getvalue()
 
@@ -167,7 +167,7 @@ def test_progress_bar_runs_before_the_inputs_are_counted(monkeypatch: pytest.Mon
 
     from rich.console import Console
 
-    from news_ingest import cli
+    from news_ingest import terminal as cli
     from news_ingest.pipeline import FileResult
 
     monkeypatch.setattr(cli, "PROGRESS_AFTER_SECONDS", -1.0)
@@ -190,7 +190,7 @@ def test_progress_bar_runs_before_the_inputs_are_counted(monkeypatch: pytest.Mon
                 time.sleep(0.2)  # let the counting thread hand over its answer
             yield FileResult(f"f{i}", records=[{"warnings": []}])
 
-    out = list(cli._with_progress(results(), slow_count, console))
+    out = list(cli.with_progress(results(), slow_count, console))
     assert [r.name for r in out] == [f"f{i}" for i in range(6)]
     assert "6/6" in screen.getvalue()
 
@@ -198,7 +198,7 @@ def test_progress_bar_runs_before_the_inputs_are_counted(monkeypatch: pytest.Mon
 def test_the_count_stops_when_the_run_ends(tmp_path: Path) -> None:
     import threading
 
-    from news_ingest import cli
+    from news_ingest import terminal as cli
     from news_ingest.pipeline import FileResult
     from news_ingest.sources import CountStopped, count_inputs
 
@@ -210,7 +210,7 @@ def test_the_count_stops_when_the_run_ends(tmp_path: Path) -> None:
         return 1
 
     results = [FileResult("a"), FileResult("b")]
-    assert list(cli._with_progress(iter(results), endless_count)) == results
+    assert list(cli.with_progress(iter(results), endless_count)) == results
     assert stopped.is_set()  # told to stop, and done, by the time the results are through
 
     stop = threading.Event()
@@ -255,9 +255,9 @@ def test_gzipped_members_of_archives_and_upper_case_names(tmp_path: Path) -> Non
 def test_a_small_run_starts_no_worker_processes(monkeypatch: pytest.MonkeyPatch) -> None:
     import multiprocessing
 
-    from news_ingest import pipeline
+    from news_ingest.executors import local
 
-    monkeypatch.setattr(pipeline, "POOL_MIN_INPUTS", 500)
+    monkeypatch.setattr(local, "POOL_MIN_INPUTS", 500)
 
     def no_pool(*args, **kwargs):
         raise AssertionError("a worker pool was started for 5 inputs")
@@ -276,10 +276,11 @@ class _DyingSource:
         os._exit(3)
 
 
-def test_a_worker_that_dies_is_a_clear_error_and_no_worker_is_left() -> None:
+def test_a_worker_that_dies_is_a_clear_error_and_no_worker_is_left(worker_pool: None) -> None:
     import multiprocessing
 
-    from news_ingest.pipeline import Config, WorkerError, iter_results
+    from news_ingest.executors.local import WorkerError, iter_results
+    from news_ingest.pipeline import Config
     from news_ingest.sources import Source
 
     items = [Source(str(p), path=str(p)) for p in SEED_FILES * 20] + [_DyingSource()]
@@ -288,10 +289,11 @@ def test_a_worker_that_dies_is_a_clear_error_and_no_worker_is_left() -> None:
     assert multiprocessing.active_children() == []
 
 
-def test_stopping_early_ends_the_workers() -> None:
+def test_stopping_early_ends_the_workers(worker_pool: None) -> None:
     import multiprocessing
 
-    from news_ingest.pipeline import Config, iter_results
+    from news_ingest.executors.local import iter_results
+    from news_ingest.pipeline import Config
     from news_ingest.sources import Source
 
     items = [Source(str(p), path=str(p)) for p in SEED_FILES * 40]

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from news_ingest.cli import main
 from news_ingest.export import read_records
 
-from .conftest import SEEDS
+from .conftest import SEEDS, needs_dask
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 
@@ -173,6 +173,7 @@ def test_part_files_refuse_per_record_options(tmp_path: Path) -> None:
     assert "--dedupe need the records back" in result.stderr
 
 
+@needs_dask
 def test_dask_engine_output_equals_local_run(tmp_path: Path) -> None:
     local = invoke([str(SEEDS), "--out", str(tmp_path / "local.jsonl")])
     dask = CliRunner().invoke(main, [str(SEEDS), "--engine", "dask", "-j", "2",
@@ -189,7 +190,7 @@ def test_dask_engine_output_equals_local_run(tmp_path: Path) -> None:
     assert "5 files: 4 parsed, 1 with warnings, 0 failed; 5 records written" in parts.stderr
 
 
-def test_state_with_worker_processes(tmp_path: Path, dump: Path) -> None:
+def test_state_with_worker_processes(tmp_path: Path, dump: Path, worker_pool: None) -> None:
     """The default -j uses a pool that pulls inputs in its own thread: no database there."""
     state = tmp_path / "s.state"
     args = [str(dump), "--state", str(state), "-j", "2"]
@@ -303,8 +304,10 @@ def test_bad_state_is_refused_before_the_lexicon_pass(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_stats_are_the_same_whether_workers_encode_the_records_or_not(
-    tmp_path: Path, jobs: str
+    tmp_path: Path, jobs: str, request: pytest.FixtureRequest
 ) -> None:
+    if jobs == "2":
+        request.getfixturevalue("worker_pool")
     # Plain --stats lets workers encode records and send a summary for the counts; --near-dupes
     # needs whole records back, so the writing process counts them itself. Same figures.
     folder = tmp_path / "dump"
@@ -331,6 +334,7 @@ def test_stats_are_the_same_whether_workers_encode_the_records_or_not(
     assert figures[0]["warnings"] == {k: kinds.count(k) for k in sorted(set(kinds))}
 
 
+@needs_dask
 def test_a_second_run_into_a_part_folder_leaves_only_its_own_parts(tmp_path: Path) -> None:
     local = invoke([str(SEEDS), "--out", str(tmp_path / "local.jsonl")])
     assert local.exit_code == 0
@@ -346,6 +350,7 @@ def test_a_second_run_into_a_part_folder_leaves_only_its_own_parts(tmp_path: Pat
     assert joined == (tmp_path / "local.jsonl").read_bytes()
 
 
+@needs_dask
 def test_a_run_that_writes_no_record_leaves_a_part_folder_as_it_was(tmp_path: Path) -> None:
     parts = tmp_path / "parts"
     good = CliRunner().invoke(main, [str(SEEDS), "--engine", "dask", "-j", "1",

@@ -16,26 +16,37 @@ from typing import Any
 
 import pytest
 
-from news_ingest import dask_engine
-from news_ingest.dask_engine import (
-    DaskUnavailable,
-    PartResult,
-    dask_results,
-    dask_write_parts,
-)
+from news_ingest.errors import ExtraMissing, IngestError, UnknownFormat
+from news_ingest.executors import EngineOptions, get_executor, parts
+from news_ingest.executors import dask as dask_engine
+from news_ingest.executors.local import iter_results
+from news_ingest.executors.parts import PartResult
 from news_ingest.export import make_writer
-from news_ingest.pipeline import Config, FileResult, Report, iter_results
+from news_ingest.pipeline import Config
+from news_ingest.report import FileOutcome, Report
 from news_ingest.sources import Source, SourceProblem, iter_sources
 
-from .conftest import SEEDS
-
-distributed = pytest.importorskip("distributed")
+from .conftest import SEEDS, needs_dask
 
 SEED_PATHS = [str(p) for p in sorted(SEEDS.glob("*.txt"))]
 
 
+def dask_results(items: Any, config: Config, *, scheduler: str | None = None,
+                 partition_size: int = 256, n_workers: int = 1) -> Iterator[Any]:
+    engine = get_executor("dask", EngineOptions(n_workers, scheduler, partition_size))
+    return engine.results(items, config)
+
+
+def dask_write_parts(items: Any, config: Config, out_dir: str, fmt: str, *,
+                     scheduler: str | None = None, partition_size: int = 256) -> Iterator[Any]:
+    engine = get_executor("dask", EngineOptions(1, scheduler, partition_size))
+    return engine.write_parts(items, config, out_dir, fmt)  # type: ignore[attr-defined]
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
+    import distributed
+
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
                                   dashboard_address=":0", silence_logs=logging.WARNING) as c:
         yield c
@@ -61,6 +72,8 @@ def render(fmt: str, records: list[dict[str, Any]]) -> str:
 
 
 def scheduler_tasks(address: str) -> int:
+    import distributed
+
     with distributed.Client(address, set_as_default=False) as client:
         return int(client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)))
 
@@ -69,6 +82,7 @@ def scheduler_tasks(address: str) -> int:
 
 
 @pytest.mark.slow
+@needs_dask
 def test_results_equal_a_local_run(cluster: Any, tmp_path: Path) -> None:
     items = mixed_items(tmp_path)
     expected = list(iter_results(items, Config(), jobs=1))
@@ -84,6 +98,7 @@ def test_results_equal_a_local_run(cluster: Any, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@needs_dask
 def test_write_parts_jsonl_concatenate_to_the_local_output(cluster: Any, tmp_path: Path) -> None:
     items = mixed_items(tmp_path)
     expected = list(iter_results(items, Config(), jobs=1))
@@ -99,18 +114,19 @@ def test_write_parts_jsonl_concatenate_to_the_local_output(cluster: Any, tmp_pat
     assert text == render("jsonl", [rec for r in expected for rec in r.records])
     assert [p.records for p in parts] == [
         sum(len(r.records) for r in expected[i:i + 2]) for i in range(0, 8, 2)]
-    # The client gets every file back, without records, with its problems.
-    results = [r for p in parts for r in p.results]
-    assert results == [FileResult(r.name, problems=r.problems) for r in expected]
+    # The client gets every file back, without records: its problems and counts.
+    outcomes = [o for p in parts for o in p.outcomes]
+    assert outcomes == [FileOutcome.of(r) for r in expected]
     local, remote = Report(), Report()
     for result in expected:
         local.add(result)
-    for part in parts:
-        part.add_to(remote)
+    for outcome in outcomes:
+        remote.add(outcome)
     assert remote == local and remote.records == sum(p.records for p in parts)
 
 
 @pytest.mark.slow
+@needs_dask
 def test_write_parts_json_each_part_is_an_array(cluster: Any, tmp_path: Path) -> None:
     items = list(iter_sources(SEED_PATHS))
     expected = [rec for r in iter_results(items, Config(), jobs=1) for rec in r.records]
@@ -126,6 +142,7 @@ def test_write_parts_json_each_part_is_an_array(cluster: Any, tmp_path: Path) ->
 
 
 @pytest.mark.slow
+@needs_dask
 def test_relative_paths_and_scattered_bytes_reach_the_workers(
     cluster: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -145,6 +162,7 @@ def test_relative_paths_and_scattered_bytes_reach_the_workers(
 
 
 @pytest.mark.slow
+@needs_dask
 def test_a_bug_in_one_input_costs_that_input_only(cluster: Any) -> None:
     # A Source with neither path nor data trips an assertion inside process(): a bug, not bad
     # input. As in a local run, it becomes an 'internal' problem of that input; the rest of the
@@ -159,6 +177,7 @@ def test_a_bug_in_one_input_costs_that_input_only(cluster: Any) -> None:
 
 
 @pytest.mark.slow
+@needs_dask
 def test_early_stop_on_a_running_cluster_leaves_no_task(cluster: Any) -> None:
     items = list(iter_sources(SEED_PATHS * 20))  # 100 inputs, 100 partitions
 
@@ -183,6 +202,8 @@ class SpyCluster:
     started: list[Any]
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import distributed
+
         self.started = []
         real = distributed.LocalCluster
 
@@ -195,6 +216,7 @@ class SpyCluster:
 
 
 @pytest.mark.slow
+@needs_dask
 def test_own_local_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
     spy = SpyCluster(monkeypatch)
     items = list(iter_sources(SEED_PATHS[:2]))
@@ -209,6 +231,7 @@ def test_own_local_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.slow
+@needs_dask
 def test_early_stop_closes_its_own_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
     spy = SpyCluster(monkeypatch)
     items = list(iter_sources(SEED_PATHS * 4))
@@ -226,50 +249,55 @@ def test_early_stop_closes_its_own_cluster(monkeypatch: pytest.MonkeyPatch) -> N
 # --- without a cluster ---------------------------------------------------------------------------
 
 
-def test_missing_dask_raises_dask_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_dask_is_a_typed_error_naming_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)
-    with pytest.raises(DaskUnavailable) as info:
+    with pytest.raises(ExtraMissing) as info:
         dask_results([], Config())  # raised at the call, before any iteration
     assert info.value.stage == "config"
+    assert (info.value.extra, info.value.what) == ("dask", "engine 'dask'")
     assert info.value.reason == (
-        "--engine dask needs the dask extra: pip install 'news-ingest[dask]'")
-    with pytest.raises(DaskUnavailable):
+        "engine 'dask' needs the dask extra: pip install 'news-ingest[dask]'")
+    with pytest.raises(ExtraMissing):
         dask_write_parts([], Config(), "out", "jsonl")
 
 
 def test_bad_arguments_fail_before_a_cluster_starts() -> None:
     with pytest.raises(ValueError, match="partition_size"):
         dask_results([], Config(), partition_size=0)
-    with pytest.raises(ValueError, match="unknown format 'xml'"):
+    with pytest.raises(UnknownFormat) as unknown:
         dask_write_parts([], Config(), "out", "xml")
-    with pytest.raises(dask_engine.IngestError, match="unknown layout 'nope'"):
+    assert unknown.value.name == "xml" and "jsonl" in unknown.value.known
+    with pytest.raises(IngestError, match="unknown layout 'nope'"):
         dask_results([], Config(layout="nope"))
 
 
 def test_worker_context_is_built_once_per_config() -> None:
-    dask_engine._CONTEXTS.clear()
-    a = dask_engine._context(Config())
-    assert dask_engine._context(Config()) is a
-    assert dask_engine._context(Config(raw=True)) is not a
-    assert len(dask_engine._CONTEXTS) == 2
+    parts._CONTEXTS.clear()
+    a = parts.context_for(Config())
+    assert parts.context_for(Config()) is a
+    assert parts.context_for(Config(raw=True)) is not a
+    assert len(parts._CONTEXTS) == 2
 
 
+@needs_dask
 def test_part_written_to_an_object_store_url() -> None:
     # The non-local branch (memory:// stands in for s3://), run in this process.
-    fsspec = pytest.importorskip("fsspec")
+    import fsspec
+
     items = [*iter_sources(SEED_PATHS[:2]), SourceProblem("gone.txt", "no such file")]
-    part = dask_engine._write_task(7, items, Config(), "memory://bucket/run", "csv", True, {})
+    part = parts.write_part(7, items, Config(), "memory://bucket/run", "csv", True, {})
 
     assert isinstance(part, PartResult) and part.path == "memory://bucket/run/part-00007.csv"
     expected = list(iter_results(items, Config(), jobs=1))
     with fsspec.open(part.path, "r", encoding="utf-8", newline="") as fh:
         assert fh.read() == render("csv", [rec for r in expected for rec in r.records])
     assert part.records == 2
-    assert [r.problems for r in part.results] == [[], [], expected[2].problems]
-    assert all(not r.records for r in part.results)
+    assert [o.problems for o in part.outcomes] == [[], [], expected[2].problems]
+    assert [o.count for o in part.outcomes] == [1, 1, 0]
     fsspec.filesystem("memory").rm("/bucket", recursive=True)
 
 
+@needs_dask
 def test_remove_stale_parts_removes_only_earlier_part_files(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
@@ -280,23 +308,25 @@ def test_remove_stale_parts_removes_only_earlier_part_files(tmp_path: Path) -> N
     (out / "part-00009.jsonl").mkdir()  # a folder with a part's name is not a part
     written = [f"{out}/part-00000.jsonl", f"{out}/part-00001.jsonl"]
 
-    removed = dask_engine.remove_stale_parts(str(out), written)
+    removed = parts.remove_stale_parts(str(out), written)
 
     assert [Path(p).name for p in removed] == [
         "part-00002.csv", "part-00002.jsonl", "part-00003.jsonl", "part-00010.json"]
     assert sorted(p.name for p in out.iterdir()) == [
         ".part-00005.jsonl.0123.tmp", "notes.txt", "part-00000.jsonl", "part-00001.jsonl",
         "part-00004.jsonl.bak", "part-00009.jsonl", "part-1.jsonl"]
-    assert dask_engine.remove_stale_parts(str(tmp_path / "never-made"), []) == []
+    assert parts.remove_stale_parts(str(tmp_path / "never-made"), []) == []
 
 
+@needs_dask
 def test_remove_stale_parts_on_an_object_store() -> None:
-    fsspec = pytest.importorskip("fsspec")
+    import fsspec
+
     fs = fsspec.filesystem("memory")
     for name in ["part-00000.csv", "part-00001.csv", "keep.me"]:
         with fs.open(f"/stale-bucket/run/{name}", "w") as fh:
             fh.write("x")
-    removed = dask_engine.remove_stale_parts("memory://stale-bucket/run",
+    removed = parts.remove_stale_parts("memory://stale-bucket/run",
                                              ["memory://stale-bucket/run/part-00000.csv"])
     assert [p.rsplit("/", 1)[1] for p in removed] == ["part-00001.csv"]
     assert sorted(p.rsplit("/", 1)[1] for p in fs.ls("/stale-bucket/run", detail=False)) == [
@@ -306,7 +336,7 @@ def test_remove_stale_parts_on_an_object_store() -> None:
 
 def test_a_partition_whose_inputs_all_failed_writes_no_part(tmp_path: Path) -> None:
     items = [SourceProblem("gone.txt", "no such file"), Source("empty.txt", data=b"  \n")]
-    part = dask_engine._write_task(0, items, Config(), str(tmp_path), "jsonl", True, {})
+    part = parts.write_part(0, items, Config(), str(tmp_path), "jsonl", True, {})
     assert part.path is None and part.records == 0
-    assert [len(r.problems) for r in part.results] == [1, 1]
+    assert [len(o.problems) for o in part.outcomes] == [1, 1]
     assert list(tmp_path.iterdir()) == []

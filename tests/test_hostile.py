@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from news_ingest import sources
+from news_ingest import inputs, sources
 from news_ingest.pipeline import Config, Context, InputTimeout, process, time_limit
 from news_ingest.sources import Source, iter_sources
 
@@ -335,10 +335,12 @@ def test_file_that_grows_past_its_size_is_counted() -> None:
     """fstat said 100 bytes (a file still being written, a /proc file that says 0): the bytes
     past it are read and counted, not trusted away nor read without end."""
     data = SMALL.encode() * 100
-    with pytest.raises(sources.SourceError, match="larger than --max-bytes"):
-        sources._read_file(io.BytesIO(data), 100, 1000)
-    assert sources._read_file(io.BytesIO(data), 100, 10**6) == data
-    assert sources._read_file(io.BytesIO(data), 0, 10**6) == data
+    with pytest.raises(inputs.TooLarge) as refused:
+        inputs._read_file(io.BytesIO(data), 100, 1000)
+    assert (refused.value.limit, refused.value.kind) == (1000, "too_large")
+    assert refused.value.reason == "larger than the size limit (1,000 bytes)"  # no CLI flag
+    assert inputs._read_file(io.BytesIO(data), 100, 10**6) == data
+    assert inputs._read_file(io.BytesIO(data), 0, 10**6) == data
 
 
 def test_gzip_input_counts_the_bytes_it_inflates(tmp_path: Path) -> None:
@@ -397,7 +399,7 @@ def test_unreadable_explicit_file_is_a_named_failure_not_a_usage_error(
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(sources, "open", fake_open, raising=False)
+    monkeypatch.setattr(inputs, "open", fake_open, raising=False)
     monkeypatch.setattr(os, "access", lambda p, mode, **kw: os.fspath(p) != str(locked)
                         and real_access(p, mode, **kw))
     res = run(locked, good)
@@ -476,7 +478,9 @@ def big_input(megabytes: int) -> str:
     return "\n".join([*lines[:3], *filler, *lines[3:]])
 
 
-def test_an_input_past_the_time_limit_is_a_named_failure(tmp_path: Path) -> None:
+def test_an_input_past_the_time_limit_is_a_named_failure(
+    tmp_path: Path, worker_pool: None
+) -> None:
     """Same output and messages with -j 1 and -j 2 (the limit runs in each worker)."""
     first = write(tmp_path / "in" / "a.txt", SEEDS[0])
     slow = write(tmp_path / "in" / "b_slow.txt", big_input(16))  # ~3 s to parse
@@ -503,14 +507,14 @@ def test_timeout_zero_is_no_limit() -> None:
 
 @pytest.mark.parametrize("budget", [64, 3], ids=["default budget", "3 MiB budget"])
 def test_the_pool_holds_bytes_in_flight_not_a_count_of_inputs(
-    budget: int, monkeypatch: pytest.MonkeyPatch
+    budget: int, monkeypatch: pytest.MonkeyPatch, worker_pool: None
 ) -> None:
     """80 inputs of 2 MiB held in memory (archive members, stdin, a --state run's reads): the
     pool used to take 32 a chunk, 4 chunks ahead with -j 2 (all 80: 160 MiB); it now closes a
     chunk at CHUNK_BYTES (4 MiB: 2 of these inputs) and deals none past IN_FLIGHT_BYTES."""
-    from news_ingest import pipeline
+    from news_ingest.executors import local
 
-    monkeypatch.setattr(pipeline, "IN_FLIGHT_BYTES", budget * 2**20)
+    monkeypatch.setattr(local, "IN_FLIGHT_BYTES", budget * 2**20)
     pulled = 0
 
     def items():  # type: ignore[no-untyped-def]
@@ -521,7 +525,7 @@ def test_the_pool_holds_bytes_in_flight_not_a_count_of_inputs(
 
     most = 0
     names = []
-    for done, result in enumerate(pipeline.iter_results(items(), Config(), jobs=2), 1):
+    for done, result in enumerate(local.iter_results(items(), Config(), jobs=2), 1):
         most = max(most, pulled - done)
         names.append(result.name)
     assert names == [f"{i:02}.txt" for i in range(80)]
@@ -714,7 +718,7 @@ def test_a_read_only_state_file_is_refused_before_anything_is_read(
     """Root writes through file modes: SQLite's own read-only mode stands in for them."""
     import sqlite3
 
-    from news_ingest import corpus
+    from news_ingest.corpus import state as corpus
 
     state = tmp_path / "state.sqlite"
     assert run(SEED["000"], "--state", state, "--out", tmp_path / "first.jsonl").exit_code == 0
@@ -780,7 +784,7 @@ def test_a_state_in_use_by_another_run_is_named(
 ) -> None:
     import sqlite3
 
-    from news_ingest import corpus
+    from news_ingest.corpus import state as corpus
 
     state = tmp_path / "state.sqlite"
     assert run(SEED["000"], "--state", state, "--out", tmp_path / "a.jsonl").exit_code == 0

@@ -1,5 +1,11 @@
 """Command line: options, messages and exit codes. No text is parsed here.
 
+The CLI owns the user's wording: the library raises typed errors that carry the facts and
+name settings in its own words (``RunOptions`` fields, "the size limit"); ``_message`` and
+``_problem_reason`` turn them into sentences that name this command's options. The choices of
+``--format`` and ``--engine`` come from their registries (``export.FORMATS``,
+``executors.ENGINES``).
+
 Exit codes: 0 every input parsed; 1 some inputs failed (every good record is still written), or
 with ``--strict`` some record has warnings; 2 usage or configuration error (nothing read);
 130 interrupted. Data goes to stdout (or ``--out``); messages, progress and the summary to stderr.
@@ -13,21 +19,41 @@ import json
 import os
 import signal
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
 
 from . import __version__
-from .errors import IngestError
+from .errors import (
+    SIZE_LIMIT,
+    TIME_LIMIT,
+    ExtraMissing,
+    IngestError,
+    UnknownName,
+    install_hint,
+)
+from .executors import ENGINES
+from .executors.dask import BadScheduler
 from .export import FORMATS, format_for_path
 from .layouts import LayoutSet
-from .pipeline import DEFAULT_TIMEOUT, Config, FileResult
-from .runner import RunOptions, RunOutcome, execute
+from .pipeline import DEFAULT_TIMEOUT, Config, Problem
+from .runner import (
+    BothToStdout,
+    OptionNeeds,
+    OutputIsInput,
+    PartsNeedRecords,
+    RawConflict,
+    RunOptions,
+    RunOutcome,
+    SameFile,
+    execute,
+)
 from .schema import record_schema
 from .sources import DEFAULT_MAX_BYTES
+from .terminal import render_stats, with_progress
+
+#: Every output file extension, for messages: '.jsonl, .ndjson, .json, .csv, .parquet'.
+_EXTENSIONS = ", ".join(ext for fmt in FORMATS.values() for ext in fmt.extensions)
 
 
 def _err(message: str) -> None:
@@ -47,69 +73,6 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise _Interrupted()
 
 
-#: A run shorter than this shows no progress bar.
-PROGRESS_AFTER_SECONDS = 0.5
-
-
-def _with_progress(
-    results: Iterator[FileResult], count: Callable[..., int] | None, console: Any = None
-) -> Iterator[FileResult]:
-    """A rich progress bar on stderr once a run lasts more than a moment: files done of total,
-    articles per second, time left. It is removed when the run ends (the summary follows).
-
-    ``count(stop=event)`` (how many inputs there are) runs in a background thread, so a large
-    tree or a compressed archive, which takes as long to list as to read, never delays the run:
-    until it answers the bar shows ``done/?``. It is told to stop when the results end."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    counted: list[int] = []
-    stop = threading.Event()
-    counter = None
-    if count is not None:
-        def run_count() -> None:
-            with contextlib.suppress(Exception):  # a total is a nicety: the run reports errors
-                counted.append(count(stop=stop))
-
-        counter = threading.Thread(target=run_count, name="count-inputs", daemon=True)
-        counter.start()
-    started = time.monotonic()
-    done = records = 0
-    total: int | None = None
-    progress = task = None
-    try:
-        for result in results:
-            done += 1
-            records += len(result.records)
-            elapsed = time.monotonic() - started
-            if total is None and counted:
-                total = counted[0]
-                if progress is not None and task is not None:
-                    progress.update(task, total=total)
-            if progress is None and elapsed > PROGRESS_AFTER_SECONDS:
-                progress = Progress(
-                    TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[rate]} articles/s"), TimeRemainingColumn(),
-                    console=console or Console(stderr=True), transient=True)
-                progress.start()
-                task = progress.add_task("ingest", total=total, completed=done - 1, rate="-")
-            if progress is not None and task is not None:
-                progress.update(task, advance=1, rate=f"{records / elapsed:,.0f}")
-            yield result
-    finally:
-        stop.set()
-        if counter is not None:
-            counter.join(timeout=2.0)  # it checks at every file; a stuck file system won't hold us
-        if progress is not None:
-            progress.stop()
-
-
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 # readable=False: an input that cannot be read is that input's failure, named like the same file
 # met in a folder, not a usage error that stops the run.
@@ -117,8 +80,9 @@ def _with_progress(
                 type=click.Path(dir_okay=True, allow_dash=True, readable=False))
 @click.option("-o", "--out", "out", metavar="FILE",
               help="Write records to FILE ('-' for stdout, the default). The format follows the "
-                   "extension (.jsonl, .json, .csv, optionally .gz); written atomically.")
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS),
+                   f"extension ({_EXTENSIONS}; a text format optionally .gz); written "
+                   "atomically.")
+@click.option("-f", "--format", "fmt", type=click.Choice(list(FORMATS)),
               help="Output format; overrides the extension of --out. Default: jsonl.")
 @click.option("--layout", metavar="NAME",
               help="Parse every input with this layout (no detection).")
@@ -146,8 +110,8 @@ def _with_progress(
                    "are always followed).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores).")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Run on local worker processes, or on a Dask cluster.")
+@click.option("--engine", type=click.Choice(list(ENGINES)), default=next(iter(ENGINES)),
+              show_default=True, help="Run on local worker processes, or on a Dask cluster.")
 @click.option("--scheduler", metavar="ADDRESS",
               help="With --engine dask: a running scheduler (tcp://host:8786); "
                    "without it a local cluster is started.")
@@ -238,7 +202,7 @@ def main(
         if layout:
             layouts.get(layout)
     except IngestError as exc:
-        _err(f"Error: {exc.reason}")
+        _err(f"Error: {_message(exc)}")
         sys.exit(2)
     if list_layouts:
         for item in layouts:
@@ -263,9 +227,10 @@ def main(
             raise click.BadParameter(f"'{path}' is a folder, not a file", param_hint=hint)
 
     signal.signal(signal.SIGTERM, _on_sigterm)
-    wrap = _with_progress if progress and interactive else None
+    wrap = with_progress if progress and interactive else None
     try:
-        outcome = execute(opts, on_problem=lambda p: _err(f"error: {p.message()}"), wrap=wrap)
+        outcome = execute(opts, wrap=wrap, describe=_problem_reason,
+                          on_problem=lambda p: _err(f"error: {p.message(_problem_reason(p))}"))
     except (KeyboardInterrupt, _Interrupted):
         _err("interrupted: no output file was replaced")
         sys.exit(130)
@@ -275,7 +240,7 @@ def main(
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
     except IngestError as exc:
-        _err(f"Error: {exc.reason}")
+        _err(f"Error: {_message(exc, opts)}")
         sys.exit(2 if exc.stage == "config" else 1)
     except OSError as exc:
         target = exc.filename or out or "stdout"
@@ -289,7 +254,7 @@ def main(
         if interactive and outcome.stats.records:
             from rich.console import Console
 
-            Console(stderr=True).print(outcome.stats.render())
+            Console(stderr=True).print(render_stats(outcome.stats.to_dict()))
     sys.exit(outcome.report.exit_code(strict))
 
 
@@ -303,7 +268,7 @@ def _output_format(out: str | None, fmt: str | None) -> str:
         if os.path.isdir(out) or (os.path.exists(out) and not os.path.isfile(out)):
             return "jsonl"  # a folder of part files, or a device or FIFO (/dev/null)
         raise click.BadParameter(
-            f"cannot tell the format from '{out}': use .jsonl, .json or .csv, or --format",
+            f"cannot tell the format from '{out}': use {_EXTENSIONS}, or --format",
             param_hint="--out")
     return implied
 
@@ -312,24 +277,91 @@ def _summary(outcome: RunOutcome) -> list[str]:
     lines = [outcome.report.summary()]
     if outcome.counts is not None:
         lines.append(f"state: {outcome.counts.summary()}")
-    if outcome.duplicates:
-        dropped = f", {outcome.dropped} dropped" if outcome.dropped else ""
-        lines.append(f"duplicates: {outcome.duplicates} records repeat an earlier id{dropped}")
+    report = outcome.report
+    if report.duplicates:
+        dropped = f", {report.dropped} dropped" if report.dropped else ""
+        lines.append(f"duplicates: {report.duplicates} records repeat an earlier id{dropped}")
     if outcome.near_groups:
         lines.append(f"near-duplicates: {len(outcome.near_groups)} groups")
         for group in outcome.near_groups[:5]:
             names = ", ".join(m["source_file"] for m in group["members"])
             lines.append(f"  {group['score']:.3f}: {names}")
-    if outcome.linked:
-        lines.append(f"read-also items linked to corpus articles: {outcome.linked}")
+    if report.linked:
+        lines.append(f"read-also items linked to corpus articles: {report.linked}")
     if outcome.lexicon:
         lines.append(outcome.lexicon)
-    if outcome.stale_parts:
-        lines.append(f"removed {outcome.stale_parts} part files of an earlier run from the "
+    if report.stale_parts:
+        lines.append(f"removed {report.stale_parts} part files of an earlier run from the "
                      "output folder")
     if outcome.kept_output:
         lines.append(f"nothing was read: {outcome.kept_output} was left as it was")
-    if outcome.kept_parts:
-        lines.append(f"kept {outcome.kept_parts} part files of an earlier run in the output "
+    if report.kept_parts:
+        lines.append(f"kept {report.kept_parts} part files of an earlier run in the output "
                      "folder: this run wrote no record")
     return lines
+
+
+# --- the user's wording -------------------------------------------------------------------------
+
+#: How a problem the library names by kind is worded here: the settings it names are options.
+_PROBLEM_WORDS = {
+    "too_large": lambda reason: reason.replace(SIZE_LIMIT, "--max-bytes"),
+    "timeout": lambda reason: reason.replace(TIME_LIMIT, "--timeout"),
+    "no_layout": lambda reason: f"{reason} (see 'ingest --list-layouts')",
+    "ambiguous_layout": lambda reason: f"{reason}; pick one with --layout",
+    "link_out": lambda reason: f"{reason} (-L/--follow follows links)",
+}
+
+
+def _problem_reason(problem: Problem) -> str:
+    """A problem's reason as this command words it (on stderr and in ``--errors``)."""
+    words = _PROBLEM_WORDS.get(problem.kind)
+    return words(problem.reason) if words else problem.reason
+
+
+def _flag(name: str, opts: RunOptions | None = None) -> str:
+    """The option that sets a ``RunOptions`` field: ``'state_path'`` -> ``'--state'``."""
+    if name == "fmt" and opts is not None:
+        return f"--format {opts.fmt}"
+    for param in main.params:
+        if param.name == name and isinstance(param, click.Option):
+            return max(param.opts, key=len)
+    return name
+
+
+def _flags(names: tuple[str, ...], opts: RunOptions | None) -> list[str]:
+    return [_flag(name, opts) for name in names]
+
+
+def _message(exc: IngestError, opts: RunOptions | None = None) -> str:
+    """An error as this command words it, naming its options."""
+    if isinstance(exc, ExtraMissing):
+        asked = {"engine 'dask'": "--engine dask", "near-duplicate detection": "--near-dupes",
+                 "writing part files": "--out DIR/"}.get(exc.what)
+        if asked is None and exc.what.startswith("format '") and opts is not None:
+            asked = f"--format {opts.fmt}"
+        return f"{asked or exc.what} needs the {exc.extra} extra: {install_hint(exc.extra)}"
+    if isinstance(exc, PartsNeedRecords):
+        return (f"{', '.join(_flags(exc.options, opts))} need the records back on this "
+                f"machine: use --out FILE (not a folder of part files) with --engine {exc.engine}")
+    if isinstance(exc, RawConflict):
+        return ("--raw writes the parser's output, not records: it does not go with "
+                f"{', '.join(_flags(exc.options, opts))}")
+    if isinstance(exc, OptionNeeds):
+        if exc.option == "full":
+            return "--full goes with --state (it parses inputs the state has seen)"
+        wanted = " or ".join(f"{_flag(exc.needs)} {value}" for value in exc.values)
+        return f"{_flag(exc.option)} goes with {wanted or _flag(exc.needs)}"
+    if isinstance(exc, BothToStdout):
+        return (f"{' and '.join(_flags(exc.options, opts))} would both write to stdout: give "
+                "one of them a file")
+    if isinstance(exc, SameFile):
+        first, second = _flags(exc.options, opts)
+        return f"{first} and {second} name the same file ({exc.path}): one would destroy the other"
+    if isinstance(exc, OutputIsInput):
+        return f"{_flag(exc.options[0])} names an input ({exc.path}): it would be overwritten"
+    if isinstance(exc, BadScheduler):
+        return f"--scheduler '{exc.address}': {exc.problem}"
+    if isinstance(exc, UnknownName):
+        return f"unknown {exc.what} '{exc.name}' (expected one of {', '.join(exc.known)})"
+    return exc.reason

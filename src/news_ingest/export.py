@@ -1,9 +1,16 @@
-"""Export stage: records -> a text stream, in JSON Lines (default), JSON or CSV.
+"""Export stage: records -> a stream, in a format looked up by name in ``FORMATS``.
 
-Writers are keyed by format name and write to a stream they are handed; opening files, atomic
-replacement and compression belong to the caller (``pipeline.open_output``). Arabic is written
-as UTF-8, never as ``\\u`` escapes. Readers for each format live here too, so round trips are
-tested against the same code.
+A ``Format`` is everything the rest of the tool knows about one output format: its name and
+file extensions, whether it writes bytes or UTF-8 text, its writer, its encoder (one record as
+the text its writer would write, so worker processes can encode records and the writing
+process only copies text), its reader (round trips are tested against the same code), and the
+optional extra it needs. The CLI's choices and messages, part-file names and ``read_records``
+derive from the registry: adding a format is one ``register(Format(...))`` here.
+
+Writers write to a stream they are handed; opening files, atomic replacement and compression
+belong to the caller (``output.open_output``). Arabic is written as UTF-8, never as ``\\u``
+escapes. Parquet (``pip install 'news-ingest[parquet]'``) keeps lists and nested objects as
+Arrow lists and structs, with a schema derived from ``model.Article``.
 """
 
 from __future__ import annotations
@@ -11,12 +18,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
-from typing import Any, Protocol, TextIO
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any, Protocol, get_args, get_origin, is_typeddict
 
-from .model import NULLABLE_KEYS, RECORD_KEYS, STRUCTURED_KEYS
-
-FORMATS = ("jsonl", "json", "csv")
+from .errors import ExtraMissing, UnknownFormat
+from .model import NULLABLE_KEYS, RECORD_KEYS, STRUCTURED_KEYS, base_type, key_types, nullable
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP's list), and the
 #: quote we put in front, which is itself escaped so that reading back is exact.
@@ -25,32 +32,110 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 
 class Writer(Protocol):
     def write(self, record: dict[str, Any]) -> None: ...
-    def write_encoded(self, text: str) -> None: ...
     def close(self) -> None: ...
 
 
-def encode_record(fmt: str, record: dict[str, Any], defuse_formulas: bool = True) -> str:
-    """One record as the text its writer would write (without separators), so that worker
-    processes can do the encoding and the writing process only copies text."""
-    if fmt == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerow(
-            [csv_cell(k, record.get(k), defuse_formulas) for k in RECORD_KEYS])
-        return buffer.getvalue()
-    return dumps(record)
+class TextWriter(Writer, Protocol):
+    def write_encoded(self, text: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Format:
+    """One output format, as the registry knows it."""
+
+    name: str
+    #: File name endings that imply it; the first is the one part files get.
+    extensions: tuple[str, ...]
+    #: ``stream, defuse_formulas`` -> a writer (the stream is binary when ``binary``).
+    writer: Callable[[Any, bool], Writer]
+    #: A stream (binary when ``binary``, else text opened with ``newline=""``) -> its records.
+    reader: Callable[[Any], Iterator[dict[str, Any]]]
+    #: ``record, defuse_formulas`` -> the text the writer writes for it (None: the writer needs
+    #: the records themselves, and worker processes send them whole).
+    encoder: Callable[[dict[str, Any], bool], str] | None = None
+    binary: bool = False
+    #: Writes any JSON object (``--raw``'s parser output), not only records of ``RECORD_KEYS``.
+    any_shape: bool = True
+    #: The optional extra that brings what it needs (``pip install 'news-ingest[EXTRA]'``), and
+    #: the module that extra installs.
+    extra: str | None = None
+    module: str | None = None
+
+    @property
+    def extension(self) -> str:
+        return self.extensions[0]
+
+    @property
+    def compressible(self) -> bool:
+        """Whether ``NAME.gz`` gzips it (text formats; a binary one compresses itself)."""
+        return not self.binary
+
+    def check_available(self) -> None:
+        """Raise ``ExtraMissing`` when the extra this format needs is not installed."""
+        if self.module is None:
+            return
+        try:
+            __import__(self.module)
+        except ImportError:
+            raise ExtraMissing(self.extra or self.module, f"format '{self.name}'") from None
+
+
+#: Every output format, by name, in the order the CLI lists them.
+FORMATS: dict[str, Format] = {}
+
+
+def register(fmt: Format) -> Format:
+    FORMATS[fmt.name] = fmt
+    return fmt
+
+
+def get_format(name: str) -> Format:
+    """The format called ``name``; ``UnknownFormat`` (with the known names) otherwise."""
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise UnknownFormat(name, list(FORMATS)) from None
 
 
 def format_for_path(path: str) -> str | None:
     """Format implied by a file name: 'out.json.gz' -> 'json'; None when unknown."""
     name = path.lower()
-    if name.endswith(".gz"):
+    gzipped = name.endswith(".gz")
+    if gzipped:
         name = name[:-3]
-    for fmt in FORMATS:
-        if name.endswith("." + fmt):
-            return fmt
-    if name.endswith(".ndjson"):
-        return "jsonl"
+    for fmt in FORMATS.values():
+        if name.endswith(fmt.extensions) and (fmt.compressible or not gzipped):
+            return fmt.name
     return None
+
+
+def make_writer(fmt: str, stream: Any, *, defuse_formulas: bool = True) -> Writer:
+    """The writer for format ``fmt`` on ``stream`` (binary for a binary format)."""
+    found = get_format(fmt)
+    found.check_available()
+    return found.writer(stream, defuse_formulas)
+
+
+def encode_record(fmt: str, record: dict[str, Any], defuse_formulas: bool = True) -> str:
+    """One record as the text its writer would write (without separators)."""
+    encoder = get_format(fmt).encoder
+    if encoder is None:
+        raise ValueError(f"format '{fmt}' writes records, not text: it has no encoder")
+    return encoder(record, defuse_formulas)
+
+
+def read_records(data: str | bytes, fmt: str) -> list[dict[str, Any]]:
+    """All records of an exported file's content (for tests and tools)."""
+    found = get_format(fmt)
+    if found.binary:
+        if isinstance(data, str):
+            raise TypeError(f"format '{fmt}' is binary: pass bytes")
+        return list(found.reader(io.BytesIO(data)))
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    return list(found.reader(io.StringIO(text, newline="")))
+
+
+# --- JSON Lines and JSON ------------------------------------------------------------------------
 
 
 def dumps(record: dict[str, Any]) -> str:
@@ -59,7 +144,7 @@ def dumps(record: dict[str, Any]) -> str:
 
 
 class JsonLinesWriter:
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: IO[str], defuse_formulas: bool = True) -> None:
         self.stream = stream
 
     def write(self, record: dict[str, Any]) -> None:
@@ -75,7 +160,7 @@ class JsonLinesWriter:
 class JsonWriter:
     """A JSON array written one element at a time (memory does not grow with the run)."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: IO[str], defuse_formulas: bool = True) -> None:
         self.stream = stream
         self.count = 0
 
@@ -90,6 +175,25 @@ class JsonWriter:
         self.stream.write("[]\n" if self.count == 0 else "\n]\n")
 
 
+def read_jsonl(stream: IO[str]) -> Iterator[dict[str, Any]]:
+    for line in stream:
+        if line.strip():
+            yield json.loads(line)
+
+
+def read_json(stream: IO[str]) -> Iterator[dict[str, Any]]:
+    yield from json.load(stream)
+
+
+register(Format("jsonl", (".jsonl", ".ndjson"), JsonLinesWriter, read_jsonl,
+                encoder=lambda record, defuse: dumps(record)))
+register(Format("json", (".json",), JsonWriter, read_json,
+                encoder=lambda record, defuse: dumps(record)))
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
 def csv_cell(key: str, value: Any, defuse: bool = True) -> str:
     """A record value as a CSV cell: lists/objects JSON-encoded, null empty, formulas defused."""
     if key in STRUCTURED_KEYS:
@@ -102,15 +206,23 @@ def csv_cell(key: str, value: Any, defuse: bool = True) -> str:
     return text
 
 
+def csv_row(record: dict[str, Any], defuse_formulas: bool = True) -> str:
+    """One record as a CSV row (``RECORD_KEYS`` order, CRLF-terminated)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(
+        [csv_cell(k, record.get(k), defuse_formulas) for k in RECORD_KEYS])
+    return buffer.getvalue()
+
+
 class CsvWriter:
-    def __init__(self, stream: TextIO, defuse_formulas: bool = True) -> None:
+    def __init__(self, stream: IO[str], defuse_formulas: bool = True) -> None:
         self.stream = stream
         self.writer = csv.writer(stream, lineterminator="\r\n")
         self.writer.writerow(RECORD_KEYS)
         self.defuse = defuse_formulas
 
     def write(self, record: dict[str, Any]) -> None:
-        self.write_encoded(encode_record("csv", record, self.defuse))
+        self.write_encoded(csv_row(record, self.defuse))
 
     def write_encoded(self, text: str) -> None:
         self.stream.write(text)
@@ -119,32 +231,10 @@ class CsvWriter:
         pass
 
 
-def make_writer(fmt: str, stream: TextIO, *, defuse_formulas: bool = True) -> Writer:
-    """The writer for ``fmt`` ('jsonl', 'json' or 'csv') on ``stream``."""
-    if fmt == "jsonl":
-        return JsonLinesWriter(stream)
-    if fmt == "json":
-        return JsonWriter(stream)
-    if fmt == "csv":
-        return CsvWriter(stream, defuse_formulas)
-    raise ValueError(f"unknown format '{fmt}' (expected one of {', '.join(FORMATS)})")
-
-
-# --- readers (round trips, tooling) -----------------------------------------------------------
-
-
-def read_jsonl(stream: TextIO) -> Iterator[dict[str, Any]]:
-    for line in stream:
-        if line.strip():
-            yield json.loads(line)
-
-
-def read_json(stream: TextIO) -> list[dict[str, Any]]:
-    return json.load(stream)
-
-
-def read_csv(stream: TextIO, defused: bool = True) -> Iterator[dict[str, Any]]:
-    """Records back from CSV written by ``CsvWriter`` (types restored from the record schema)."""
+def read_csv(stream: IO[str], defused: bool = True) -> Iterator[dict[str, Any]]:
+    """Records back from CSV written by ``CsvWriter`` (types restored from the record type).
+    An empty cell of a nullable key reads as null: records never hold an empty string there
+    (the normaliser stores an absent value as null)."""
     reader = csv.reader(stream)
     header = next(reader)
     for row in reader:
@@ -161,11 +251,92 @@ def read_csv(stream: TextIO, defused: bool = True) -> Iterator[dict[str, Any]]:
         yield record
 
 
-def read_records(text: str, fmt: str) -> list[dict[str, Any]]:
-    """All records of an exported text (for tests and tools)."""
-    stream = io.StringIO(text, newline="")
-    if fmt == "jsonl":
-        return list(read_jsonl(stream))
-    if fmt == "json":
-        return read_json(stream)
-    return list(read_csv(stream))
+register(Format("csv", (".csv",), CsvWriter, read_csv, encoder=csv_row, any_shape=False))
+
+
+# --- Parquet ------------------------------------------------------------------------------------
+
+#: Records per Parquet row group: what the writer holds in memory before it writes them.
+PARQUET_ROW_GROUP = 2048
+
+
+def arrow_type(hint: Any) -> Any:
+    """The Arrow type of a record key's type: ``list[str]`` -> ``list<string>``, a
+    ``TypedDict`` (``ReadAlso``) -> a struct of its keys."""
+    import pyarrow as pa
+
+    hint = base_type(hint)
+    if is_typeddict(hint):
+        required = hint.__required_keys__
+        return pa.struct([pa.field(key, arrow_type(sub), nullable=nullable(sub)
+                                   or key not in required)
+                          for key, sub in key_types(hint).items()])
+    if get_origin(hint) is list:
+        return pa.list_(arrow_type(get_args(hint)[0]))
+    return pa.string()
+
+
+def arrow_schema() -> Any:
+    """The Arrow schema of a record, derived from ``model.Article``."""
+    import pyarrow as pa
+
+    return pa.schema([pa.field(key, arrow_type(hint), nullable=nullable(hint))
+                      for key, hint in key_types().items()])
+
+
+class ParquetWriter:
+    """Records as a Parquet file, ``PARQUET_ROW_GROUP`` records a row group (zstd)."""
+
+    def __init__(self, stream: IO[bytes], defuse_formulas: bool = True) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self._pa = pa
+        self.schema = arrow_schema()
+        self._writer = pq.ParquetWriter(stream, self.schema, compression="zstd")
+        self._rows: list[dict[str, Any]] = []
+
+    def write(self, record: dict[str, Any]) -> None:
+        self._rows.append(record)
+        if len(self._rows) >= PARQUET_ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._writer.write_table(self._pa.Table.from_pylist(self._rows, schema=self.schema))
+            self._rows.clear()
+
+    def close(self) -> None:
+        self._flush()
+        self._writer.close()
+
+
+def _optional_keys() -> dict[str, frozenset[str]]:
+    """Structured keys whose items have keys that may be absent (``read_also[i].id``)."""
+    found = {}
+    for key, hint in key_types().items():
+        hint = base_type(hint)
+        if get_origin(hint) is list:
+            item = base_type(get_args(hint)[0])
+            if is_typeddict(item) and item.__optional_keys__:
+                found[key] = frozenset(item.__optional_keys__)
+    return found
+
+
+def read_parquet(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
+    """Records back from Parquet: a struct's optional key that is null was absent."""
+    import pyarrow.parquet as pq
+
+    optional = _optional_keys()
+    for batch in pq.ParquetFile(stream).iter_batches():
+        for record in batch.to_pylist():
+            for key, names in optional.items():
+                for item in record[key]:
+                    for name in names:
+                        if item.get(name) is None:
+                            item.pop(name, None)
+            yield record
+
+
+register(Format("parquet", (".parquet",), ParquetWriter, read_parquet, binary=True,
+                any_shape=False, extra="parquet", module="pyarrow"))

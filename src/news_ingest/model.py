@@ -1,13 +1,16 @@
 """Record types that flow between the stages.
 
 ``RawArticle`` is what the parser found (strings as found, plus where each line went);
-``Article`` is the normalised record with the fixed, documented keys of ``RECORD_KEYS``.
+``Article`` is the normalised record: its fields are the one list of a record's keys, in output
+order, and their types say which keys are nullable or structured. ``RECORD_KEYS``,
+``NULLABLE_KEYS``, ``STRUCTURED_KEYS``, the JSON Schema (``schema.py``) and the Parquet schema
+(``export.py``) are derived from it; ``ReadAlso`` and ``Embed`` do the same for nested items.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields
+from typing import Annotated, Any, TypedDict, get_args, get_origin, get_type_hints
 
 
 @dataclass
@@ -76,65 +79,83 @@ class RawArticle:
         return asdict(self)
 
 
-#: The keys of every record, in output order (also the CSV header). Documented in README.
-RECORD_KEYS: tuple[str, ...] = (
-    "id",
-    "source_file",
-    "layout",
-    "doc_id",
-    "url",
-    "title",
-    "date",
-    "date_raw",
-    "outlet",
-    "sources",
-    "site",
-    "author",
-    "category",
-    "summary",
-    "body",
-    "tags",
-    "tags_raw",
-    "related",
-    "read_also",
-    "embeds",
-    "photo_credit",
-    "warnings",
-)
-
-#: Keys whose value is a list or object (JSON-encoded in a CSV cell).
-STRUCTURED_KEYS = frozenset({"sources", "tags", "related", "read_also", "embeds", "warnings"})
-#: Keys whose value is a string that may be null.
-NULLABLE_KEYS = frozenset(
-    {"title", "doc_id", "url", "date", "date_raw", "outlet", "site", "author", "category",
-     "summary", "tags_raw", "photo_credit"}
-)
+#: What a record id looks like: 16 hex characters of SHA-256.
+ID_PATTERN = "^[0-9a-f]{16}$"
+#: What a normalised date looks like: ISO 8601, ``YYYY-MM-DD``.
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 
-@dataclass
-class Article:
-    """One normalised record. ``to_dict`` gives the keys of ``RECORD_KEYS`` in that order."""
+@dataclass(frozen=True)
+class Rule:
+    """What a key's type alone does not say, in JSON Schema's words (``schema.py`` reads them
+    off the annotations: ``Annotated[str, Rule(min_length=1)]``)."""
 
-    id: str
-    source_file: str
-    layout: str
-    title: str | None  # None: the page shows no headline (never another line promoted)
+    pattern: str | None = None
+    min_length: int | None = None
+    description: str | None = None
+
+
+Text = Annotated[str, Rule(min_length=1)]
+IsoDate = Annotated[str | None, Rule(pattern=DATE_PATTERN)]
+
+
+class _Linked(TypedDict, total=False):
+    id: Annotated[str, Rule(pattern=ID_PATTERN)]  # with --link-read-also, when it is linked
+
+
+class ReadAlso(_Linked):
+    """An appended "read also" article (``record["read_also"][i]``)."""
+
+    title: Text
+    outlet: str | None
+    date: IsoDate
     body: str
-    doc_id: str | None = None
+
+
+class Embed(TypedDict):
+    """An embedded post (``record["embeds"][i]``)."""
+
+    kind: str
+    text: str
+    url: str | None
+    author: str | None
+    handle: str | None
+    date: IsoDate
+
+
+@dataclass(kw_only=True)
+class Article:
+    """One normalised record: the one place its keys are listed. Fields are in output order
+    (``RECORD_KEYS``, the CSV header, the JSON Schema and the Parquet schema all derive from
+    them); a type that admits None makes a nullable key, a list a structured one.
+    ``to_dict`` gives the keys in that order."""
+
+    id: Annotated[str, Rule(pattern=ID_PATTERN, description="SHA-256 (first 16 hex) of the "
+                                                           "normalised title and body")]
+    source_file: Annotated[str, Rule(min_length=1, description="input path as given; '#N' for "
+                                     "the Nth article of a file, '!member' inside an archive")]
+    layout: Text
+    doc_id: Annotated[str | None, Rule(description="document number stated by the dump")] = None
     url: str | None = None
-    date: str | None = None
-    date_raw: str | None = None
-    outlet: str | None = None
-    sources: list[str] = field(default_factory=list)
+    # None: the page shows no headline (never another line promoted)
+    title: Annotated[str | None, Rule(min_length=1,
+                                      description="headline; null when the page shows none")]
+    date: Annotated[IsoDate, Rule(description="publication date, ISO 8601; null when not "
+                                              "stated")] = None
+    date_raw: Annotated[str | None, Rule(description="the date text exactly as found")] = None
+    outlet: Annotated[str | None, Rule(description="the outlet credited (the last source "
+                                                   "line)")] = None
+    sources: list[Text] = field(default_factory=list)
     site: str | None = None
     author: str | None = None
     category: str | None = None
     summary: str | None = None
-    tags: list[str] = field(default_factory=list)
+    body: Annotated[str, Rule(description="paragraphs separated by one blank line")]
+    tags: list[Text] = field(default_factory=list)
     tags_raw: str | None = None
-    related: list[str] = field(default_factory=list)
-    read_also: list[dict[str, Any]] = field(default_factory=list)
-    embeds: list[dict[str, Any]] = field(default_factory=list)
+    related: list[Text] = field(default_factory=list)
+    read_also: list[ReadAlso] = field(default_factory=list)
+    embeds: list[Embed] = field(default_factory=list)
     photo_credit: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -148,3 +169,30 @@ def _copy(value: Any) -> Any:
     if isinstance(value, list):
         return [dict(v) if isinstance(v, dict) else v for v in value]
     return value
+
+
+def key_types(cls: type = Article) -> dict[str, Any]:
+    """The annotated type of each key of a record type (``Article``, ``ReadAlso``, ``Embed``),
+    in order, ``Annotated`` rules kept: ``key_types()["tags"] == list[Text]``."""
+    return get_type_hints(cls, include_extras=True)
+
+
+def base_type(hint: Any) -> Any:
+    """A type without its ``Annotated`` rules: ``IsoDate`` -> ``str | None``."""
+    while get_origin(hint) is Annotated:
+        hint = get_args(hint)[0]
+    return hint
+
+
+def nullable(hint: Any) -> bool:
+    """Whether a key of this type may be null: ``str | None`` -> True."""
+    return type(None) in get_args(base_type(hint))
+
+
+#: The keys of every record, in output order (also the CSV header). Documented in README.
+RECORD_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Article))
+_TYPES = key_types()
+#: Keys whose value is a list or object (JSON-encoded in a CSV cell).
+STRUCTURED_KEYS = frozenset(k for k, t in _TYPES.items() if get_origin(base_type(t)) is list)
+#: Keys whose value is a string that may be null.
+NULLABLE_KEYS = frozenset(k for k, t in _TYPES.items() if nullable(t))

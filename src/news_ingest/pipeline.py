@@ -1,46 +1,30 @@
-"""Pipeline: sources -> parse -> normalise -> records, with a ``Report`` of every input's outcome.
+"""Pipeline: one input -> parse -> normalise -> records, in whatever process runs it.
 
 ``process`` handles one input and never raises for bad input: it returns a ``FileResult`` with
-the records it made and the problems it met. ``iter_results`` runs it over all inputs, in input
-order, in this process or in a pool of worker processes. ``open_output`` gives an atomic
-output stream: the target is replaced only when the run completes.
+the records it made and the problems it met (or, when ``Config.encode`` names an output format,
+an ``EncodedResult``: each record already encoded, beside the little the writing process needs
+of it). ``Context`` is what a process builds once from a ``Config``. Running ``process`` over
+many inputs is an executor's job (``executors``); counting outcomes is ``report.Report``'s.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import functools
-import gzip
-import io
-import itertools
-import multiprocessing
-import os
-import queue
 import re
 import signal
-import stat
-import sys
-import tempfile
 import threading
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any
 
-from .corpus import Stats
-from .errors import IngestError
+from .errors import TIME_LIMIT, IngestError
 from .export import encode_record
 from .layouts import LayoutSet
 from .normalise import normalise
 from .parse import parse_text
-from .sources import DEFAULT_MAX_BYTES, Source, SourceProblem, decode, iter_sources
+from .sources import DEFAULT_MAX_BYTES, Source, SourceProblem, decode
+from .summary import record_summary
 from .tags import TagLexicon
-
-try:
-    import fcntl
-except ImportError:  # Windows: no advisory locks, no clean-up of stale temporary files
-    fcntl = None  # type: ignore[assignment]
 
 #: Seconds one input may take by default (``--timeout``).
 DEFAULT_TIMEOUT = 60.0
@@ -56,11 +40,11 @@ class Config:
     max_bytes: int = DEFAULT_MAX_BYTES
     lexicon_path: str | None = None
     raw: bool = False  # emit what the parser found instead of normalised records
-    # When set, workers also encode each record for this output format (FileResult.encoded)
-    # and send back only the keys a run's bookkeeping needs (SLIM_KEYS) instead of the record.
+    # When set (a text format's name), ``process`` encodes each record for that format and
+    # returns an EncodedResult: the text, and only what the writing process needs of the record.
     encode: str | None = None
     defuse_formulas: bool = True
-    # With ``encode``: also send each record's ``corpus.Stats.summary_of`` (slim key "stats").
+    # With ``encode``: also keep each record's ``summary.record_summary`` (for statistics).
     stats: bool = False
     # Walking folders: follow symbolic links that lead out of an input folder (``-L``).
     follow_links: bool = False
@@ -70,22 +54,26 @@ class Config:
 
 @dataclass
 class Problem:
-    """Why one input (or one document inside it) gave no record."""
+    """Why one input (or one document inside it) gave no record. ``kind`` is the error's
+    (``IngestError.kind``: ``too_large``, ``timeout``, ``no_layout`` ...; '' for most), for a
+    caller that words some problems its own way."""
 
     source_file: str
     stage: str
     reason: str
     line: int | None = None
+    kind: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"source_file": self.source_file, "stage": self.stage, "reason": self.reason,
-                "line": self.line}
+    def to_dict(self, reason: str | None = None) -> dict[str, Any]:
+        """The problem as ``--errors`` writes it (``reason``: another wording of it)."""
+        return {"source_file": self.source_file, "stage": self.stage,
+                "reason": self.reason if reason is None else reason, "line": self.line}
 
-    def message(self) -> str:
+    def message(self, reason: str | None = None) -> str:
         """``file:line: reason`` on one line: control characters in a file name are escaped."""
         where = f":{self.line}" if self.line else ""
-        return _CONTROL.sub(lambda m: repr(m.group())[1:-1],
-                            f"{self.source_file}{where}: {self.reason}")
+        said = self.reason if reason is None else reason
+        return _CONTROL.sub(lambda m: repr(m.group())[1:-1], f"{self.source_file}{where}: {said}")
 
 
 #: Characters that would break a message's one line (or hide part of it).
@@ -94,17 +82,65 @@ _CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 @dataclass
 class FileResult:
-    """What one input gave: records (as dicts, in ``RECORD_KEYS`` order) and problems."""
+    """What one input gave: records (as dicts, in ``RECORD_KEYS`` order; with ``Config.raw``,
+    what the parser found) and problems. ``digest``: the SHA-256 of the input's bytes when it
+    was read before it was sent here (``Source.digest``: an incremental run)."""
 
     name: str
     records: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    encoded: list[str] = field(default_factory=list)  # with Config.encode: records as text
+    digest: str | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.records)
+
+    @property
+    def warned(self) -> bool:
+        """Whether any of its records carries warnings."""
+        return any(r["warnings"] for r in self.records)
+
+    def ids_and_titles(self) -> list[tuple[str, str | None]]:
+        return [(r["id"], r.get("title")) for r in self.records if r.get("id")]
 
 
-#: What a record keeps when its worker encodes it (``Config.encode``): enough for the report,
-#: duplicates and the incremental state.
-SLIM_KEYS = ("id", "source_file", "title", "warnings")
+@dataclass(frozen=True)
+class EncodedRecord:
+    """A record its worker encoded (``Config.encode``): the text its writer writes, and what
+    the writing process needs of the record: the id and source file (duplicates), the title
+    (the state's title index), whether it has warnings (the report), its summary (statistics,
+    with ``Config.stats``)."""
+
+    text: str
+    id: str
+    source_file: str
+    title: str | None
+    warned: bool
+    summary: dict[str, Any] | None = None
+
+
+@dataclass
+class EncodedResult:
+    """``FileResult`` for a run whose workers encode the records (``Config.encode``)."""
+
+    name: str
+    records: list[EncodedRecord] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    digest: str | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.records)
+
+    @property
+    def warned(self) -> bool:
+        return any(r.warned for r in self.records)
+
+    def ids_and_titles(self) -> list[tuple[str, str | None]]:
+        return [(r.id, r.title) for r in self.records]
+
+
+Result = FileResult | EncodedResult
 
 
 class Context:
@@ -184,12 +220,15 @@ def _alarm_ready() -> bool:
             and threading.current_thread() is threading.main_thread())
 
 
-def process(item: Source | SourceProblem, ctx: Context) -> FileResult:
-    """One input -> its records and problems. Never raises for bad input; an input that runs
-    past ``Config.timeout`` gives no record and one problem (stage ``timeout``)."""
+def process(item: Source | SourceProblem, ctx: Context) -> Result:
+    """One input -> its records and problems (an ``EncodedResult`` with ``Config.encode``).
+    Never raises for bad input; an input that runs past ``Config.timeout`` gives no record
+    and one problem (stage and kind ``timeout``)."""
+    result: Result = EncodedResult(item.name) if ctx.config.encode else FileResult(item.name)
     if isinstance(item, SourceProblem):
-        return FileResult(item.name, problems=[Problem(item.name, "read", item.reason)])
-    result = FileResult(item.name)
+        result.problems.append(Problem(item.name, "read", item.reason, kind=item.kind))
+        return result
+    result.digest = item.digest
     seconds = ctx.config.timeout
     try:
         if seconds and _alarm_ready():  # inside a run (alarm_handler): arm the timer only
@@ -203,14 +242,13 @@ def process(item: Source | SourceProblem, ctx: Context) -> FileResult:
                 _process(item, ctx, result)
     except InputTimeout:
         result.records.clear()
-        result.encoded.clear()
         result.problems[:] = [Problem(
-            item.name, "timeout", f"took longer than --timeout ({ctx.config.timeout:g} s): "
-            "abandoned, nothing of it written")]
+            item.name, "timeout", f"took longer than {TIME_LIMIT} ({ctx.config.timeout:g} s): "
+            "abandoned, nothing of it written", kind="timeout")]
     return result
 
 
-def _process(item: Source, ctx: Context, result: FileResult) -> None:
+def _process(item: Source, ctx: Context, result: Result) -> None:
     try:
         data = item.read(ctx.config.max_bytes)
         text, notes = decode(data, ctx.config.encoding)
@@ -223,380 +261,26 @@ def _process(item: Source, ctx: Context, result: FileResult) -> None:
                 continue
             raw.notes[:0] = notes
             if ctx.config.raw:
-                result.records.append({"source_file": item.name, "warnings": [], **raw.to_dict()})
+                record = {"source_file": item.name, "warnings": [], **raw.to_dict()}
+                result.records.append(record)  # type: ignore[arg-type]  (never encoded)
+                continue
+            reader = ctx.layouts.get(raw.layout).date_reader
+            record = normalise(raw, item.name, ctx.lexicon, reader).to_dict()
+            if isinstance(result, EncodedResult):
+                config = ctx.config
+                result.records.append(EncodedRecord(
+                    encode_record(config.encode or "", record, config.defuse_formulas),
+                    record["id"], record["source_file"], record["title"],
+                    bool(record["warnings"]),
+                    record_summary(record) if config.stats else None))
             else:
-                reader = ctx.layouts.get(raw.layout).date_reader
-                record = normalise(raw, item.name, ctx.lexicon, reader).to_dict()
-                if ctx.config.encode:
-                    result.encoded.append(
-                        encode_record(ctx.config.encode, record, ctx.config.defuse_formulas))
-                    slim = {key: record[key] for key in SLIM_KEYS}
-                    if ctx.config.stats:
-                        slim["stats"] = Stats.summary_of(record)
-                    record = slim
                 result.records.append(record)
     except IngestError as exc:
-        result.problems.append(Problem(item.name, exc.stage, exc.reason, exc.line))
+        result.problems.append(Problem(item.name, exc.stage, exc.reason, exc.line, exc.kind))
     except RecursionError:
         result.problems.append(Problem(item.name, "parse", "input nests too deeply to parse"))
     except Exception as exc:  # a bug must cost this input only, never the run's other inputs
         result.records.clear()
-        result.encoded.clear()
         result.problems.append(Problem(
             item.name, "internal", f"internal error ({type(exc).__name__}: {exc}); please "
             "report it with this input"))
-
-
-# --- running over many inputs -----------------------------------------------------------------
-
-class WorkerError(IngestError):
-    """A worker process ended without answering (killed, out of memory)."""
-
-    stage = "internal"
-
-
-#: Fewer inputs than this are parsed in this process whatever ``jobs`` says: starting the
-#: workers (~0.7 s) would cost more than it saves. The environment variable lets the test suite
-#: exercise the worker pool on small inputs.
-POOL_MIN_INPUTS = int(os.environ.get("NEWS_INGEST_POOL_MIN_INPUTS", "500"))
-POOL_LOOKAHEAD_BYTES = 16 * 1024 * 1024
-
-#: Chunks in flight per worker: one being parsed, one waiting, so a worker never idles.
-CHUNKS_AHEAD = 2
-#: A chunk closes at ``chunksize`` inputs or at this many bytes of inputs held in memory
-#: (archive members, stdin, inputs a --state run has read to hash them), whichever comes first.
-CHUNK_BYTES = 4 * 1024 * 1024
-#: No chunk is dealt while this many bytes of inputs are in flight (unless none is): memory
-#: follows the bytes on their way to the workers, not a count of inputs.
-IN_FLIGHT_BYTES = 64 * 1024 * 1024
-
-
-def _held(item: Source | SourceProblem) -> int:
-    """Bytes of an input held in this process (a file named by its path holds none)."""
-    return len(getattr(item, "data", None) or b"")
-
-
-def _worker_main(conn: Any, config: Config) -> None:
-    """A worker process: chunks of inputs in, their results out, over its own pipe.
-
-    Interrupts are the parent's to handle: it ends its workers, which hold no lock anyone else
-    waits for. A thread keeps the inbound pipe drained, so the parent's sends never block on a
-    worker that is itself blocked sending results (which could deadlock with large chunks).
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    ctx = Context(config)
-    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
-
-    def receive() -> None:
-        try:
-            while True:
-                chunk = conn.recv()
-                inbox.put(chunk)
-                if chunk is None:
-                    return
-        except BaseException:  # the parent is gone, or a chunk cannot be read: stop
-            inbox.put(None)
-
-    threading.Thread(target=receive, daemon=True).start()
-    try:
-        with alarm_handler():
-            while (chunk := inbox.get()) is not None:
-                conn.send([process(item, ctx) for item in chunk])
-    except (EOFError, OSError, BrokenPipeError):  # the parent is gone
-        pass
-
-
-def iter_results(
-    items: Iterable[Source | SourceProblem], config: Config, jobs: int = 1, chunksize: int = 32
-) -> Iterator[FileResult]:
-    """``process`` over every item, results in input order, in ``jobs`` processes.
-
-    A run of fewer than ``POOL_MIN_INPUTS`` inputs stays in this process (same output).
-    Inputs are read from ``items`` in this thread only (stdin included) and dealt to the workers
-    in chunks (``chunksize`` inputs or ``CHUNK_BYTES``), to the least busy worker; results are
-    read back in input order, so output order does not depend on timing. Memory holds at most
-    ``jobs * CHUNKS_AHEAD`` chunks and, past ``IN_FLIGHT_BYTES`` of inputs held in memory, no
-    more is dealt until some comes back. When the consumer stops early or an exception (Ctrl-C)
-    arrives, the workers are ended.
-    """
-    source = iter(items)
-    if jobs > 1:
-        # Starting workers costs more than parsing a few hundred inputs: a small run stays here.
-        # The look-ahead is bounded in bytes too, as items may carry their data.
-        head: list[Source | SourceProblem] = []
-        held = 0
-        for item in source:
-            head.append(item)
-            held += _held(item)
-            if len(head) >= POOL_MIN_INPUTS or held >= POOL_LOOKAHEAD_BYTES:
-                break
-        else:
-            jobs = 1
-        source = itertools.chain(head, source)
-    if jobs <= 1:
-        ctx = Context(config)
-        with alarm_handler():
-            for item in source:
-                yield process(item, ctx)
-        return
-    Context(config)  # configuration errors surface here, before workers start
-    mp = multiprocessing.get_context("spawn" if sys.platform == "win32" else "forkserver")
-    workers: list[tuple[Any, Any]] = []
-    in_flight: deque[tuple[int, int]] = deque()  # (worker, bytes) of each chunk, input order
-    outstanding = [0] * jobs  # chunks sent to each worker and not yet answered
-    held = 0  # bytes of inputs in the chunks in flight
-    exhausted = False
-
-    def died(worker: int) -> WorkerError:
-        return WorkerError(f"worker process {worker + 1} of {jobs} died (out of memory? killed?)")
-
-    def fill() -> None:
-        """Deal chunks to the least busy workers while they have room and the bytes in flight
-        are under IN_FLIGHT_BYTES (a chunk is always dealt when none is in flight)."""
-        nonlocal held, exhausted
-        while not exhausted:
-            worker = min(range(jobs), key=outstanding.__getitem__)
-            if outstanding[worker] >= CHUNKS_AHEAD or (in_flight and held >= IN_FLIGHT_BYTES):
-                return
-            chunk: list[Source | SourceProblem] = []
-            size = 0
-            while len(chunk) < chunksize and size < CHUNK_BYTES:
-                item = next(source, None)
-                if item is None:
-                    exhausted = True
-                    break
-                chunk.append(item)
-                size += _held(item)
-            if not chunk:
-                return
-            try:
-                workers[worker][1].send(chunk)
-            except OSError:  # BrokenPipeError, ConnectionResetError: the worker is gone
-                raise died(worker) from None
-            outstanding[worker] += 1
-            in_flight.append((worker, size))
-            held += size
-
-    # If this generator is never closed (the interpreter exits first), end the workers before
-    # multiprocessing's own exit handler joins them: they ignore its SIGTERM.
-    killer = functools.partial(_kill_workers, workers)
-    atexit.register(killer)
-    try:
-        for _ in range(jobs):
-            mine, theirs = mp.Pipe()
-            proc = mp.Process(target=_worker_main, args=(theirs, config), daemon=True)
-            proc.start()
-            theirs.close()
-            workers.append((proc, mine))
-        fill()
-        while in_flight:
-            worker, size = in_flight.popleft()
-            try:
-                results = workers[worker][1].recv()
-            except (EOFError, OSError):
-                raise died(worker) from None
-            outstanding[worker] -= 1
-            held -= size
-            fill()
-            yield from results
-        for _, conn in workers:
-            conn.send(None)
-        for proc, _ in workers:
-            proc.join()
-    finally:
-        atexit.unregister(killer)
-        killer()
-
-
-def _kill_workers(workers: list[tuple[Any, Any]]) -> None:
-    for proc, conn in workers:
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
-        conn.close()
-    workers.clear()
-
-
-@dataclass
-class Report:
-    """Every input's outcome; decides the exit code (black's Report, in spirit)."""
-
-    files: int = 0
-    parsed: int = 0
-    with_warnings: int = 0
-    failed: int = 0
-    records: int = 0
-    problems: list[Problem] = field(default_factory=list)
-
-    def add(self, result: FileResult) -> None:
-        self.files += 1
-        self.problems.extend(result.problems)
-        if result.records:
-            self.records += len(result.records)
-            if any(r["warnings"] for r in result.records):
-                self.with_warnings += 1
-            else:
-                self.parsed += 1
-        if result.problems and not result.records:
-            self.failed += 1
-
-    def exit_code(self, strict: bool = False) -> int:
-        """0 all parsed; 1 something failed (or warned, with ``strict``)."""
-        if self.problems or (strict and self.with_warnings):
-            return 1
-        return 0
-
-    def summary(self) -> str:
-        return (
-            f"{self.files} files: {self.parsed} parsed, {self.with_warnings} with warnings, "
-            f"{self.failed} failed; {self.records} records written"
-        )
-
-
-def run(
-    inputs: list[str], config: Config, jobs: int = 1
-) -> Iterator[FileResult]:
-    """Sources named by ``inputs`` -> results, in order."""
-    return iter_results(iter_sources(inputs, config.max_bytes, config.follow_links), config, jobs)
-
-
-# --- output -------------------------------------------------------------------------------------
-
-
-#: Compression level of ``--out *.gz``.
-GZIP_LEVEL = 6
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _part_pattern(name: str) -> re.Pattern[str]:
-    """Names of this tool's temporary files beside ``name``: ``.articles.jsonl.k3v9x_2a.part``
-    (``tempfile.mkstemp``'s 8 random characters)."""
-    return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.part")
-
-
-def remove_stale_temp_files(folder: str, name: str) -> list[str]:
-    """Remove temporary files a killed run left beside ``folder/name``; return their paths.
-
-    A run holds an exclusive ``flock`` on its temporary file while it writes: a file that
-    can be locked has no writer left. Files of a run still writing (locked) stay. Without
-    ``fcntl`` (Windows) nothing is removed."""
-    if fcntl is None:
-        return []
-    pattern = _part_pattern(name)
-    removed: list[str] = []
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return removed
-    for entry in names:
-        if not pattern.fullmatch(entry):
-            continue
-        path = os.path.join(folder, entry)
-        try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        except OSError:
-            continue
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                continue
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # locked: a run is writing it
-            continue
-        else:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-                removed.append(path)
-        finally:
-            os.close(fd)
-    return removed
-
-
-def _fsync_folder(folder: str) -> None:
-    """Make a rename in ``folder`` durable (best effort: not every system can open a folder)."""
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-@contextlib.contextmanager
-def open_output(
-    path: str | None, *, keep_existing: Callable[[], bool] | None = None
-) -> Iterator[TextIO]:
-    """A text stream for the output: stdout for ``None``/``-``, else a temporary file beside
-    ``path`` that replaces it only when the block completes (gzip when it ends in ``.gz``).
-
-    The temporary file is flushed to disk (fsync) before the rename, and the folder after it.
-    A symbolic link is written through: its target is replaced and the link stays. An existing
-    file that is not a regular file (``/dev/null``, a FIFO) is written in place. Temporary files
-    that killed runs left beside the target are removed first (``remove_stale_temp_files``).
-    ``keep_existing``: asked when the block completes, if the target exists; when it says True
-    the target is left as it was and what was written is discarded (a run that read nothing).
-    """
-    if path is None or path == "-":
-        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="",
-                                  line_buffering=False, write_through=False)
-        try:
-            yield stream
-            stream.flush()
-        finally:
-            stream.detach()
-        return
-    gzipped = path.endswith(".gz")
-    target = os.path.realpath(path)
-    try:
-        mode = os.stat(target).st_mode
-    except OSError:
-        mode = None
-    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
-        with open(target, "wb") as raw:  # a device or a FIFO: there is nothing to replace
-            with _text_stream(raw, gzipped) as stream:
-                yield stream
-        return
-    folder, name = os.path.split(target)
-    remove_stale_temp_files(folder, name)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # tells remove_stale_temp_files this file is alive
-        with os.fdopen(fd, "wb") as raw:
-            with _text_stream(raw, gzipped) as stream:
-                yield stream
-            raw.flush()
-            os.fsync(raw.fileno())
-        if keep_existing is not None and os.path.exists(target) and keep_existing():
-            os.unlink(tmp)
-            return
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-        _fsync_folder(folder)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-@contextlib.contextmanager
-def _text_stream(raw: Any, gzipped: bool) -> Iterator[TextIO]:
-    """UTF-8 text over ``raw`` (through gzip when ``gzipped``), flushed down to ``raw`` at the
-    end of the block; ``raw`` itself stays open."""
-    # Level 6, gzip's own default, not Python's 9: 9 made the writing process spend 2.3 s of
-    # CPU on 10k records (48 MB) for a file only 5% smaller than level 6's.
-    binary: Any = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=GZIP_LEVEL) \
-        if gzipped else raw
-    stream = io.TextIOWrapper(binary, encoding="utf-8", newline="")
-    try:
-        yield stream
-        stream.flush()
-    finally:
-        stream.detach()
-    if binary is not raw:
-        binary.close()  # writes the gzip trailer into raw

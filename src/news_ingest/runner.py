@@ -1,11 +1,19 @@
-"""The whole job behind ``ingest``: sources through the pipeline to one output, plus the corpus
+"""The whole job behind ``ingest``: sources through an executor to one output, plus the corpus
 bookkeeping a maintainer needs between runs.
 
-Sits on top of the flow (sources -> parse -> normalise -> export) and below the CLI: it picks the
-executor (a local process pool or Dask), skips inputs an incremental state has already seen,
-writes records atomically, reports and optionally drops duplicates, groups near-duplicates,
-links "read also" items to articles of the corpus, learns or loads a tag lexicon, and collects
-statistics. It never prints: problems reach the caller through ``on_problem``.
+Sits on top of the flow and below the CLI: it looks the engine up (``executors.ENGINES``) and
+the format (``export.FORMATS``), skips inputs an incremental state has already seen, writes
+records atomically, notes (and with ``dedupe`` drops) duplicates, groups near-duplicates, links
+"read also" items to articles of the corpus, learns or loads a tag lexicon, and collects
+statistics. A result is written by the function of its record mode: ``_write_raw`` (the
+parser's output), ``_write_encoded`` (records the workers encoded), ``_write_whole`` (records
+this process needs whole), and ``_link_pass`` afterwards for ``link_read_also``. Every count is
+the ``Report``'s. It never prints: problems reach the caller through ``on_problem``, and
+options that cannot work are typed errors naming ``RunOptions`` fields.
+
+Its length (about 600 lines) is earned by being the one place that knows the whole job: the
+checks made before anything is read, the bookkeeping of each record mode and the order in
+which output, side files and state are committed, which must stay side by side to stay right.
 """
 
 from __future__ import annotations
@@ -18,37 +26,95 @@ import os
 import sqlite3
 import stat
 import tempfile
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .corpus import (
-    NearDuplicates,
-    RunCounts,
-    SeenIds,
-    StateStore,
-    StateWriteError,
-    Stats,
-    digest,
-    link_read_also,
-    title_key,
-)
-from .errors import IngestError, SourceError
-from .export import make_writer, read_jsonl
+from .corpus.duplicates import NearDuplicates, SeenIds, link_read_also
+from .corpus.state import RunCounts, StateStore, StateWriteError, digest, title_key
+from .corpus.stats import Stats
+from .errors import ConfigError, IngestError, SourceError
+from .executors import ENGINES, EngineOptions, Executor, PartsExecutor, get_executor
+from .executors.parts import remove_stale_parts
+from .export import Format, Writer, get_format, make_writer, read_jsonl
 from .layouts import LayoutSet
+from .output import open_output
 from .parse import prepare_lines
-from .pipeline import Config, Context, FileResult, Problem, Report, iter_results, open_output
+from .pipeline import Config, Context, EncodedResult, FileResult, Problem, Result
+from .report import Outcome, Report
 from .sources import Source, SourceProblem, count_inputs, decode, iter_sources
 from .tags import TagLexicon
 
 Item = Source | SourceProblem
 
 
-class UsageConflict(IngestError):
-    """Options that cannot be combined (e.g. part files and per-record bookkeeping)."""
+# --- options that cannot work -------------------------------------------------------------------
 
-    stage = "config"
+
+class UsageConflict(ConfigError):
+    """Options that cannot be combined; ``options`` names them (``RunOptions`` fields)."""
+
+    def __init__(self, reason: str, options: tuple[str, ...] = ()) -> None:
+        super().__init__(reason)
+        self.options = options
+
+
+class PartsNeedRecords(UsageConflict):
+    """Per-record bookkeeping (``options``) asked of a run whose workers write part files."""
+
+    def __init__(self, options: tuple[str, ...], engine: str) -> None:
+        super().__init__(f"{', '.join(options)} need the records back on this machine: write "
+                         "one file, not a folder of part files", options)
+        self.engine = engine
+
+
+class RawConflict(UsageConflict):
+    """``raw`` (the parser's output, not records) with options that need records."""
+
+    def __init__(self, options: tuple[str, ...], fmt: str) -> None:
+        super().__init__("raw writes the parser's output, not records: it does not go with "
+                         f"{', '.join(options)}", options)
+        self.fmt = fmt
+
+
+class OptionNeeds(UsageConflict):
+    """``option`` means nothing without ``needs`` (with one of ``values``, when given)."""
+
+    def __init__(self, option: str, needs: str, values: tuple[str, ...] = ()) -> None:
+        wanted = f"{needs} {' or '.join(values)}" if values else needs
+        super().__init__(f"{option} goes with {wanted}", (option, needs))
+        self.option = option
+        self.needs = needs
+        self.values = values
+
+
+class LexiconFromStdin(UsageConflict):
+    """A tag lexicon to learn (``path`` does not exist) from inputs that include stdin."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"cannot learn a tag lexicon from stdin ('-'): {path} does not exist; "
+                         "learn it from files first", ("lexicon_path",))
+        self.path = path
+
+
+class BothToStdout(UsageConflict):
+    def __init__(self, options: tuple[str, ...]) -> None:
+        super().__init__(f"{' and '.join(options)} would both write to stdout: give one of "
+                         "them a file", options)
+
+
+class SameFile(UsageConflict):
+    def __init__(self, options: tuple[str, str], path: str) -> None:
+        super().__init__(f"{options[0]} and {options[1]} name the same file ({path}): one "
+                         "would destroy the other", options)
+        self.path = path
+
+
+class OutputIsInput(UsageConflict):
+    def __init__(self, option: str, path: str) -> None:
+        super().__init__(f"{option} names an input ({path}): it would be overwritten",
+                         (option,))
+        self.path = path
 
 
 @dataclass
@@ -58,9 +124,9 @@ class RunOptions:
     inputs: list[str]
     config: Config = field(default_factory=Config)
     out: str | None = None  # None or '-': stdout
-    fmt: str = "jsonl"
+    fmt: str = "jsonl"  # a name of export.FORMATS
     jobs: int = 1
-    engine: str = "local"  # 'local' or 'dask'
+    engine: str = "local"  # a name of executors.ENGINES
     scheduler: str | None = None
     partition_size: int = 256
     defuse_formulas: bool = True
@@ -72,41 +138,44 @@ class RunOptions:
     near_dupes: float | None = None
     link_read_also: bool = False
     lexicon_path: str | None = None  # loaded when it exists, else learnt from the inputs and saved
-    collect_stats: bool = False  # count every record for Stats even without --stats
+    collect_stats: bool = False  # count every record for Stats even without stats_path
     strict: bool = False  # a file whose records carry warnings is not recorded in the state
 
     @property
     def whole_records(self) -> bool:
         """Whether this process needs every record whole; otherwise workers encode them."""
-        return bool(self.near_dupes is not None or self.link_read_also or self.config.raw)
+        return bool(self.near_dupes is not None or self.link_read_also or self.config.raw
+                    or get_format(self.fmt).encoder is None)
 
     @property
     def counts_stats(self) -> bool:
-        """Whether the run counts ``Stats`` of its records (for --stats, or a terminal)."""
+        """Whether the run counts ``Stats`` of its records (for stats_path, or a terminal)."""
         return bool(self.stats_path or self.collect_stats)
 
     @property
     def parts_dir(self) -> bool:
-        """``--out DIR/`` under Dask: every partition writes its own part file."""
+        """``out`` is a folder (``DIR/``, or an existing one) and the engine's workers write
+        part files there."""
         out = self.out or ""
-        return self.engine == "dask" and (out.endswith("/") or os.path.isdir(out))
+        engine = ENGINES.get(self.engine)
+        return (engine is not None and issubclass(engine, PartsExecutor)
+                and (out.endswith("/") or os.path.isdir(out)))
+
+    def executor(self) -> Executor:
+        return get_executor(self.engine, EngineOptions(self.jobs, self.scheduler,
+                                                       self.partition_size))
 
 
 @dataclass
 class RunOutcome:
-    """What a run did, for the summary and the exit code."""
+    """What a run did, for the summary and the exit code (every count is the report's)."""
 
     report: Report
     stats: Stats
-    counts: RunCounts | None = None
-    duplicates: int = 0
-    dropped: int = 0
+    counts: RunCounts | None = None  # the state's view: new, changed, unchanged ...
     near_groups: list[dict[str, Any]] = field(default_factory=list)
-    linked: int = 0
     lexicon: str | None = None  # what happened to the tag lexicon, in words
-    stale_parts: int = 0  # part files of an earlier run removed from --out DIR/
-    kept_parts: int = 0  # ... or left there, by a run that wrote no record
-    kept_output: str | None = None  # --out left as it was: this run read nothing
+    kept_output: str | None = None  # out left as it was: this run read nothing
 
 
 # --- tag lexicon --------------------------------------------------------------------------------
@@ -114,7 +183,7 @@ class RunOutcome:
 
 def tag_lines(items: Iterable[Item], layouts: LayoutSet, config: Config) -> Iterator[str]:
     """Every keyword line of the inputs, found by the layouts' ``tags`` field patterns (only the
-    forced layout's with ``--layout``): the cheap first pass that learns a lexicon (no
+    forced layout's with ``Config.layout``): the cheap first pass that learns a lexicon (no
     detection, no parsing, no normalisation)."""
     chosen = [layouts.get(config.layout)] if config.layout else list(layouts)
     patterns = [regex for layout in chosen for name, regex, _ in layout.fields if name == "tags"]
@@ -142,7 +211,7 @@ def prepare_lexicon(opts: RunOptions, layouts: LayoutSet) -> tuple[Config, str |
         try:
             lexicon = TagLexicon.load(path)
         except ValueError as exc:
-            raise UsageConflict(str(exc)) from None
+            raise UsageConflict(str(exc), ("lexicon_path",)) from None
         note = f"tag lexicon: {len(lexicon)} phrases loaded from {path}"
     else:
         items = iter_sources(opts.inputs, opts.config.max_bytes, opts.config.follow_links)
@@ -155,107 +224,41 @@ def prepare_lexicon(opts: RunOptions, layouts: LayoutSet) -> tuple[Config, str |
     return dataclasses.replace(opts.config, lexicon_path=os.path.abspath(path)), note
 
 
-# --- incremental state ----------------------------------------------------------------------------
+# --- checks before anything is read -------------------------------------------------------------
 
 
-def _unseen(
-    items: Iterable[Item], known: dict[str, str], full: bool, pending: deque[str | None],
-    unchanged: deque[str], max_bytes: int,
-) -> Iterator[Item]:
-    """Inputs the state has not seen with these exact bytes (all of them with ``full``).
-
-    Reads each file once here to hash it; the bytes travel on to the parser, so nothing is read
-    twice. It touches no database (an executor may pull from it at its own pace): it compares
-    against ``known`` (name -> digest, read at the start of the run) and hands its findings
-    over in deques: ``pending`` gets each yielded item's digest, in order; ``unchanged`` the
-    names skipped.
-    """
-    for item in items:
-        if isinstance(item, SourceProblem):
-            pending.append(None)
-            yield item
-            continue
-        try:
-            data = item.read(max_bytes)
-        except SourceError as exc:
-            pending.append(None)
-            yield SourceProblem(item.name, exc.reason)
-            continue
-        hexdigest = digest(data)
-        if not full and known.get(item.name) == hexdigest:
-            unchanged.append(item.name)
-            continue
-        pending.append(hexdigest)
-        yield Source(item.name, data=data, plain=True)
-
-
-# --- the run --------------------------------------------------------------------------------------
-
-
-def _results(opts: RunOptions, config: Config, items: Iterable[Item]) -> Iterator[FileResult]:
-    if opts.engine == "dask":
-        from .dask_engine import dask_results
-
-        return dask_results(items, config, scheduler=opts.scheduler,
-                            partition_size=opts.partition_size, n_workers=opts.jobs)
-    return iter_results(items, config, opts.jobs)
-
-
-def check_options(opts: RunOptions) -> None:
-    """Refuse combinations that cannot work, before anything is read."""
+def check_options(opts: RunOptions) -> Executor:
+    """Refuse combinations that cannot work, before anything is read; the run's executor."""
+    fmt = get_format(opts.fmt)
     if opts.parts_dir:
-        per_record = [name for name, on in (
-            ("--state", opts.state_path), ("--dedupe", opts.dedupe),
-            ("--near-dupes", opts.near_dupes is not None),
-            ("--link-read-also", opts.link_read_also), ("--stats", opts.stats_path)) if on]
+        per_record = tuple(name for name, on in (
+            ("state_path", opts.state_path), ("dedupe", opts.dedupe),
+            ("near_dupes", opts.near_dupes is not None),
+            ("link_read_also", opts.link_read_also), ("stats_path", opts.stats_path)) if on)
         if per_record:
-            raise UsageConflict(
-                f"{', '.join(per_record)} need the records back on this machine: use "
-                "--out FILE (not a folder of part files) with --engine dask")
+            raise PartsNeedRecords(per_record, opts.engine)
     if opts.full and not opts.state_path:
-        raise UsageConflict("--full goes with --state (it parses inputs the state has seen)")
+        raise OptionNeeds("full", "state_path")
     if opts.config.raw:
-        clash = [name for name, on in (
-            ("--state", opts.state_path), ("--dedupe", opts.dedupe),
-            ("--near-dupes", opts.near_dupes is not None),
-            ("--link-read-also", opts.link_read_also), ("--format csv", opts.fmt == "csv")) if on]
+        clash = tuple(name for name, on in (
+            ("state_path", opts.state_path), ("dedupe", opts.dedupe),
+            ("near_dupes", opts.near_dupes is not None),
+            ("link_read_also", opts.link_read_also), ("fmt", not fmt.any_shape)) if on)
         if clash:
-            raise UsageConflict(f"--raw writes the parser's output, not records: it does not go "
-                                f"with {', '.join(clash)}")
+            raise RawConflict(clash, opts.fmt)
     if opts.lexicon_path and "-" in opts.inputs and not os.path.exists(opts.lexicon_path):
-        raise UsageConflict(f"cannot learn a tag lexicon from stdin ('-'): {opts.lexicon_path} "
-                            "does not exist; learn it from files first")
-    if opts.engine not in ("local", "dask"):
-        raise UsageConflict(f"unknown engine '{opts.engine}' (expected local or dask)")
-    if opts.scheduler is not None:
-        if opts.engine != "dask":
-            raise UsageConflict("--scheduler goes with --engine dask")
-        check_scheduler_address(opts.scheduler)
+        raise LexiconFromStdin(opts.lexicon_path)
+    if opts.engine not in ENGINES:
+        get_executor(opts.engine)  # raises UnknownEngine
+    if opts.scheduler is not None and "scheduler" not in ENGINES[opts.engine].option_names:
+        raise OptionNeeds("scheduler", "engine", tuple(
+            name for name, engine in ENGINES.items() if "scheduler" in engine.option_names))
+    executor = opts.executor()  # the engine checks its own options (a scheduler's address)
     _check_paths(opts)
-
-
-#: Schemes of the addresses a Dask scheduler listens on (distributed.comm's backends).
-SCHEDULER_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
-
-
-def check_scheduler_address(address: str) -> None:
-    """Refuse a ``--scheduler`` value that no scheduler can have, before anything starts:
-    ``tcp://host:8786``, ``tls://host:8786``, ``host:8786`` (tcp) are accepted."""
-    scheme, sep, rest = address.partition("://")
-    if not sep:
-        scheme, rest = "tcp", address
-    host, colon, port = rest.rpartition(":")
-    problem = None
-    if scheme not in SCHEDULER_SCHEMES:
-        problem = f"unknown scheme '{scheme}' (expected {', '.join(SCHEDULER_SCHEMES)})"
-    elif scheme == "inproc":
-        problem = None if rest else "no address after inproc://"
-    elif not colon or not host or "/" in rest or " " in rest:
-        problem = "expected HOST:PORT, e.g. tcp://scheduler:8786"
-    elif not port.isdigit() or not 0 < int(port) < 65536:
-        problem = f"port '{port}' is not a number from 1 to 65535"
-    if problem:
-        raise UsageConflict(f"--scheduler '{address}': {problem}")
+    fmt.check_available()
+    if opts.near_dupes is not None:
+        NearDuplicates(opts.near_dupes)  # the corpus extra, or ExtraMissing
+    return executor
 
 
 def _identity(path: str) -> tuple[object, ...]:
@@ -280,40 +283,187 @@ def _check_paths(opts: RunOptions) -> None:
     """Two options naming one file, or an output naming an input, would destroy one of them
     silently: refuse before anything is read. Devices (``/dev/null``) may be named twice."""
     out = None if opts.parts_dir else (opts.out or "-")
-    streams = [(flag, path) for flag, path in (
-        ("--out", out), ("--errors", opts.errors_path), ("--stats", opts.stats_path)) if path]
-    to_stdout = [flag for flag, path in streams if path == "-"]
+    streams = [(name, path) for name, path in (
+        ("out", out), ("errors_path", opts.errors_path), ("stats_path", opts.stats_path))
+        if path]
+    to_stdout = tuple(name for name, path in streams if path == "-")
     if len(to_stdout) > 1:
-        raise UsageConflict(f"{' and '.join(to_stdout)} would both write to stdout: give "
-                            "one of them a file")
-    files = [(flag, path) for flag, path in (
-        *streams, ("--state", opts.state_path), ("--tag-lexicon", opts.lexicon_path))
+        raise BothToStdout(to_stdout)
+    files = [(name, path) for name, path in (
+        *streams, ("state_path", opts.state_path), ("lexicon_path", opts.lexicon_path))
         if path and path != "-" and not _is_special(path)]
-    for i, (flag, path) in enumerate(files):
-        for other_flag, other in files[:i]:
+    for i, (name, path) in enumerate(files):
+        for other_name, other in files[:i]:
             if _identity(path) == _identity(other):
-                raise UsageConflict(f"{other_flag} and {flag} name the same file ({path}): "
-                                    "one would destroy the other")
+                raise SameFile((other_name, name), path)
     inputs = {_identity(item): item for item in opts.inputs
               if item != "-" and os.path.isfile(item)}
-    for flag, path in files:
+    for name, path in files:
         if _identity(path) in inputs:
-            raise UsageConflict(f"{flag} names an input ({path}): it would be overwritten")
+            raise OutputIsInput(name, path)
+
+
+# --- the run's bookkeeping ----------------------------------------------------------------------
+
+
+class _Books:
+    """Everything a run notes about its results: the report (every count), statistics,
+    exact duplicates, near-duplicates, the title index for read-also links, the state."""
+
+    def __init__(self, opts: RunOptions, outcome: RunOutcome, store: StateStore | None,
+                 seen: SeenIds, on_problem: Callable[[Problem], None], at: str | None) -> None:
+        self.opts = opts
+        self.report = outcome.report
+        self.stats = outcome.stats
+        self.store = store
+        self.seen = seen
+        self.on_problem = on_problem
+        self.at = at
+        self.near = NearDuplicates(opts.near_dupes) if opts.near_dupes is not None else None
+        self.index: dict[str, str] = (
+            store.title_index() if (store is not None and opts.link_read_also) else {})
+        self.unchanged = 0  # inputs the state knew with the same bytes: read, not parsed
+
+    def file(self, result: Outcome) -> None:
+        """One input's outcome and its problems."""
+        self.report.add(result)
+        for problem in result.problems:
+            self.stats.add_problem(problem)
+            self.on_problem(problem)
+
+    def keep(self, rid: str, source_file: str) -> bool:
+        """Note an exact duplicate (same id as a record written earlier in this run, or
+        recorded in the state by an earlier run, even from this same file); with ``dedupe``,
+        say to drop it."""
+        store = None if self.opts.full else self.store
+        if store is None:
+            first = self.seen.first_or_add(rid, source_file)
+        else:
+            first = self.seen.get(rid) or store.owner(rid)
+            if first is None:
+                self.seen.add(rid, source_file)
+        if first is None:
+            return True
+        dropped = self.opts.dedupe
+        self.report.duplicate(dropped=dropped)
+        self.stats.note_duplicate(rid, source_file, first)
+        if dropped:
+            self.stats.note_dropped_duplicate()
+        return not dropped
+
+    def whole(self, record: dict[str, Any]) -> None:
+        """A whole record that is written: near-duplicates, the title index, statistics."""
+        if self.near is not None:
+            self.near.add_record(record)
+        if self.opts.link_read_also:
+            self.index.setdefault(title_key(record["title"]), record["id"])
+        self.stats.add(record)
+
+    def in_state(self, result: Result) -> None:
+        """Record an input in the state. One with any problem (or, with ``strict``, any
+        warning) is not: it keeps its earlier state and is tried again next run."""
+        if self.store is None:
+            return
+        warned = self.opts.strict and result.warned
+        if result.count and not result.problems and not warned and result.digest is not None:
+            self.store.record_result(result, result.digest, self.at)
+        else:
+            self.store.mark_failed(result.name)
+
+    def skip_unchanged(self, name: str) -> None:
+        assert self.store is not None
+        self.store.mark_seen(name)
+        self.unchanged += 1
+
+
+def _unseen(items: Iterable[Item], known: dict[str, str], full: bool, max_bytes: int,
+            on_unchanged: Callable[[str], None]) -> Iterator[Item]:
+    """Inputs the state has not seen with these exact bytes (all of them with ``full``), each
+    with its digest (``Source.digest``); ``on_unchanged(name)`` for each one skipped.
+
+    Reads each file once here to hash it; the bytes travel on to the parser, so nothing is read
+    twice. ``known`` is name -> digest, read at the start of the run. Executors pull items in
+    the calling thread, so ``on_unchanged`` may write to the state's database."""
+    for item in items:
+        if isinstance(item, SourceProblem):
+            yield item
+            continue
+        try:
+            data = item.read(max_bytes)
+        except SourceError as exc:
+            yield SourceProblem.of(item.name, exc)
+            continue
+        hexdigest = digest(data)
+        if not full and known.get(item.name) == hexdigest:
+            on_unchanged(item.name)
+            continue
+        yield Source(item.name, data=data, plain=True, digest=hexdigest)
+
+
+# --- one function per record mode ---------------------------------------------------------------
+
+
+def _write_raw(result: Result, writer: Writer, books: _Books) -> None:
+    """The parser's output (``Config.raw``): no ids, nothing to count or link."""
+    books.file(result)
+    assert isinstance(result, FileResult)
+    for record in result.records:
+        writer.write(record)
+
+
+def _write_encoded(result: Result, writer: Writer, books: _Books) -> None:
+    """Records the workers encoded: the text is copied, the rest counted from the summary."""
+    books.file(result)
+    assert isinstance(result, EncodedResult)
+    for record in result.records:
+        if books.keep(record.id, record.source_file):
+            if record.summary is not None:
+                books.stats.add_summary(record.summary)
+            writer.write_encoded(record.text)  # type: ignore[attr-defined]
+    books.in_state(result)
+
+
+def _write_whole(result: Result, writer: Writer, books: _Books) -> None:
+    """Records this process needs whole (near-duplicates, links, a binary format)."""
+    books.file(result)
+    assert isinstance(result, FileResult)
+    for record in result.records:
+        if books.keep(record["id"], record["source_file"]):
+            books.whole(record)
+            writer.write(record)
+    books.in_state(result)
+
+
+def _link_pass(scratch: Any, out: str | None, fmt: Format, books: _Books, defuse: bool,
+               keep_existing: Callable[[], bool]) -> None:
+    """The second pass of ``link_read_also``: the run's records back from the scratch file,
+    their read-also items linked (links may point forward), written to the real output."""
+    scratch.seek(0)
+    with open_output(out, binary=fmt.binary, keep_existing=keep_existing) as stream:
+        final = make_writer(fmt.name, stream, defuse_formulas=defuse)
+        for record in read_jsonl(scratch):
+            books.report.link(link_read_also(record, books.index))
+            final.write(record)
+        final.close()
+
+
+# --- the run --------------------------------------------------------------------------------------
 
 
 def execute(
     opts: RunOptions,
     *,
     on_problem: Callable[[Problem], None] = lambda problem: None,
-    wrap: Callable[[Iterator[FileResult], Callable[..., int] | None], Iterator[FileResult]]
-    | None = None,
+    wrap: Callable[[Iterator[Result], Callable[..., int] | None], Iterator[Result]] | None = None,
     at: str | None = None,
+    describe: Callable[[Problem], str] | None = None,
 ) -> RunOutcome:
     """Run the job. ``wrap`` may wrap the stream of results (a progress bar); it is given a
     function that counts the inputs (``sources.count_inputs`` with the inputs bound; it takes
     an optional ``stop`` event), for it to call when it likes (None with a state, which skips
-    unchanged inputs). ``at`` is the ingestion time stored in the state (default: now, UTC)."""
-    check_options(opts)
+    unchanged inputs). ``at`` is the ingestion time stored in the state (default: now, UTC).
+    ``describe`` words a problem for the errors file (default: its ``reason``)."""
+    executor = check_options(opts)
     layouts = Context(opts.config).layouts  # configuration errors surface before any input
     store = StateStore(opts.state_path) if opts.state_path else None  # so does a bad state
     try:
@@ -323,114 +473,17 @@ def execute(
             store.close()
         raise
     outcome = RunOutcome(report=Report(), stats=Stats(), lexicon=lexicon_note)
-    if opts.parts_dir:
-        _execute_parts(opts, config, outcome, on_problem)
-        return outcome
-
     try:
-        index: dict[str, str] = store.title_index() if (store and opts.link_read_also) else {}
-        pending: deque[str | None] = deque()
-        unchanged: deque[str] = deque()
-        encoded = not opts.whole_records
-        if encoded:
-            config = dataclasses.replace(config, encode=opts.fmt,
-                                         defuse_formulas=opts.defuse_formulas,
-                                         stats=opts.counts_stats)
-        items: Iterable[Item] = iter_sources(opts.inputs, config.max_bytes, config.follow_links)
-        if store is not None:
-            store.begin_run(at)
-            known = store.known()  # inside the run's transaction: no other run moves it now
-            items = _unseen(items, known, opts.full, pending, unchanged, config.max_bytes)
-        near = NearDuplicates(opts.near_dupes) if opts.near_dupes is not None else None
-
-        with contextlib.ExitStack() as stack:
-            seen = stack.enter_context(SeenIds())  # on disk past a few MiB: memory stays flat
-            # Close the executor (and end its workers) as soon as the run stops, however it
-            # stops: left to the garbage collector, an exception's reference cycle could keep
-            # it, and its workers, alive until interpreter exit.
-            results = _results(opts, config, items)
-            stack.callback(results.close)
-            if wrap is not None:
-                # With --state, unchanged inputs give no result: no total to count towards.
-                count = (functools.partial(count_inputs, opts.inputs, follow=config.follow_links)
-                         if store is None else None)
-                results = wrap(results, count)
-                stack.callback(results.close)
-            skipped = [0]  # inputs the state knew unchanged: they were read
-
-            def keep_existing() -> bool:
-                """A run that read nothing (every input failed, or none was found) leaves an
-                existing output as it was: a mistyped input must not empty a good file."""
-                report = outcome.report
-                if report.files > report.failed or skipped[0] or unchanged:
-                    return False
-                outcome.kept_output = opts.out
-                return True
-
-            if opts.link_read_also:
-                # Links may point forward: records go to a scratch file, then a second pass
-                # links them and writes the real output.
-                scratch = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
-                writer = make_writer("jsonl", scratch)
+        with SeenIds() as seen:  # on disk past a few MiB: memory stays flat
+            books = _Books(opts, outcome, store, seen, on_problem, at)
+            if opts.parts_dir:
+                _execute_parts(opts, executor, config, books)
             else:
-                stream = stack.enter_context(open_output(opts.out, keep_existing=keep_existing))
-                writer = make_writer(opts.fmt, stream, defuse_formulas=opts.defuse_formulas)
-            for result in results:
-                outcome.report.add(result)
-                hexdigest = pending.popleft() if store is not None else None
-                for problem in result.problems:
-                    outcome.stats.add_problem(problem)
-                    on_problem(problem)
-                for position, record in enumerate(result.records):
-                    if opts.config.raw:  # parser output: no ids, nothing to count or link
-                        writer.write(record)
-                        continue
-                    if not _keep(record, seen, None if opts.full else store, opts.dedupe,
-                                 outcome):
-                        continue
-                    if encoded:
-                        if opts.counts_stats:
-                            outcome.stats.add_summary(record["stats"])
-                        writer.write_encoded(result.encoded[position])
-                        continue
-                    if near is not None:
-                        near.add_record(record)
-                    if opts.link_read_also:
-                        index.setdefault(title_key(record["title"]), record["id"])
-                    outcome.stats.add(record)
-                    writer.write(record)
-                if store is not None:
-                    while unchanged:
-                        store.mark_seen(unchanged.popleft())
-                        skipped[0] += 1
-                    # A file with any problem (or, with --strict, any warning) is not recorded:
-                    # it keeps its earlier state and is tried again next run.
-                    warned = opts.strict and any(r["warnings"] for r in result.records)
-                    if result.records and not result.problems and not warned \
-                            and hexdigest is not None:
-                        store.record_result(result, hexdigest, at)
-                    else:
-                        store.mark_failed(result.name)
-            writer.close()
-            if store is not None:
-                # Before the output is replaced: a state that cannot be written costs this
-                # run's output nothing (the old one stays) and leaves the state as it was.
-                while unchanged:
-                    store.mark_seen(unchanged.popleft())
-                    skipped[0] += 1
-                outcome.counts = store.finish()
-            if opts.link_read_also:
-                scratch.seek(0)
-                with open_output(opts.out, keep_existing=keep_existing) as stream:
-                    final = make_writer(opts.fmt, stream, defuse_formulas=opts.defuse_formulas)
-                    for record in read_jsonl(scratch):
-                        outcome.linked += link_read_also(record, index)
-                        final.write(record)
-                    final.close()
-        if near is not None:
-            outcome.near_groups = near.groups()
-            outcome.stats.near_duplicate_groups = outcome.near_groups
-        _write_side_files(opts, outcome)
+                _execute_file(opts, executor, config, books, outcome, wrap)
+            if books.near is not None:
+                outcome.near_groups = books.near.groups()
+                outcome.stats.near_duplicate_groups = outcome.near_groups
+        _write_side_files(opts, outcome, describe)
         if store is not None:
             try:
                 store.commit_run()  # last: an interrupted run leaves the state as it was
@@ -448,63 +501,97 @@ def execute(
     return outcome
 
 
-def _keep(record: dict[str, Any], seen: SeenIds, store: StateStore | None,
-          dedupe: bool, outcome: RunOutcome) -> bool:
-    """Note an exact duplicate (same id as a record written earlier in this run, or recorded
-    in the state by an earlier run, even from this same file); with ``dedupe``, say to drop
-    it."""
-    rid = record["id"]
-    if store is None:
-        first = seen.first_or_add(rid, record["source_file"])
+def _execute_file(opts: RunOptions, executor: Executor, config: Config, books: _Books,
+                  outcome: RunOutcome, wrap: Any) -> None:
+    """The run into one output (a file or stdout)."""
+    fmt = get_format(opts.fmt)
+    if opts.config.raw:
+        write = _write_raw
+    elif opts.whole_records:
+        write = _write_whole
     else:
-        first = seen.get(rid) or store.owner(rid)
-        if first is None:
-            seen.add(rid, record["source_file"])
-    if first is None:
+        write = _write_encoded
+        config = dataclasses.replace(config, encode=opts.fmt,
+                                     defuse_formulas=opts.defuse_formulas,
+                                     stats=opts.counts_stats)
+    items: Iterable[Item] = iter_sources(opts.inputs, config.max_bytes, config.follow_links)
+    store = books.store
+    if store is not None:
+        store.begin_run(books.at)
+        known = store.known()  # inside the run's transaction: no other run moves it now
+        items = _unseen(items, known, opts.full, config.max_bytes, books.skip_unchanged)
+
+    def keep_existing() -> bool:
+        """A run that read nothing (every input failed, or none was found) leaves an existing
+        output as it was: a mistyped input must not empty a good file."""
+        if not books.report.read_nothing or books.unchanged:
+            return False
+        outcome.kept_output = opts.out
         return True
-    outcome.duplicates += 1
-    outcome.stats.note_duplicate(rid, record["source_file"], first)
-    if dedupe:
-        outcome.dropped += 1
-        outcome.report.records -= 1  # the report counts records written
-        outcome.stats.note_dropped_duplicate()
-        return False
-    return True
+
+    with contextlib.ExitStack() as stack:
+        # Close the executor (and end its workers) as soon as the run stops, however it stops:
+        # left to the garbage collector, an exception's reference cycle could keep it, and
+        # its workers, alive until interpreter exit.
+        results = executor.results(items, config)
+        stack.callback(results.close)  # type: ignore[attr-defined]
+        if wrap is not None:
+            # With a state, unchanged inputs give no result: no total to count towards.
+            count = (functools.partial(count_inputs, opts.inputs, follow=config.follow_links)
+                     if store is None else None)
+            results = wrap(results, count)
+            stack.callback(results.close)  # type: ignore[attr-defined]
+        if opts.link_read_also:
+            # Links may point forward: records go to a scratch file, then a second pass links
+            # them and writes the real output.
+            scratch = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
+            writer = make_writer("jsonl", scratch)
+        else:
+            stream = stack.enter_context(open_output(opts.out, binary=fmt.binary,
+                                                     keep_existing=keep_existing))
+            writer = make_writer(fmt.name, stream, defuse_formulas=opts.defuse_formulas)
+        for result in results:
+            write(result, writer, books)
+        writer.close()
+        if store is not None:
+            # Before the output is replaced: a state that cannot be written costs this run's
+            # output nothing (the old one stays) and leaves the state as it was.
+            outcome.counts = store.finish()
+        if opts.link_read_also:
+            _link_pass(scratch, opts.out, fmt, books, opts.defuse_formulas, keep_existing)
 
 
-def _write_side_files(opts: RunOptions, outcome: RunOutcome) -> None:
+def _execute_parts(opts: RunOptions, executor: Executor, config: Config,
+                   books: _Books) -> None:
+    """The run into a folder of part files, each written by the worker that made it."""
+    assert isinstance(executor, PartsExecutor)
+    out = opts.out or ""
+    items = iter_sources(opts.inputs, config.max_bytes, config.follow_links)
+    written: list[str] = []
+    for part in executor.write_parts(items, config, out, opts.fmt,
+                                     defuse_formulas=opts.defuse_formulas):
+        if part.path is not None:
+            written.append(part.path)
+        for file in part.outcomes:
+            books.file(file)
+    # Only after every part is written: an interrupted run leaves the earlier parts alone, and
+    # so does a run that wrote no record (a mistyped input must not wipe a good dataset).
+    if books.report.records:
+        books.report.parts(removed=len(remove_stale_parts(out, written)))
+    else:
+        books.report.parts(kept=len(remove_stale_parts(out, written, dry_run=True)))
+
+
+def _write_side_files(opts: RunOptions, outcome: RunOutcome,
+                      describe: Callable[[Problem], str] | None) -> None:
     if opts.errors_path:
         with open_output(opts.errors_path) as stream:
             for problem in outcome.report.problems:
-                stream.write(json.dumps(problem.to_dict(), ensure_ascii=False) + "\n")
+                reason = describe(problem) if describe is not None else None
+                stream.write(json.dumps(problem.to_dict(reason), ensure_ascii=False) + "\n")
     if opts.stats_path:
         with open_output(opts.stats_path) as stream:
             data = outcome.stats.to_dict()
             if outcome.counts is not None:
                 data["state"] = outcome.counts.to_dict()
             stream.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-def _execute_parts(opts: RunOptions, config: Config, outcome: RunOutcome,
-                   on_problem: Callable[[Problem], None]) -> None:
-    from .dask_engine import dask_write_parts, remove_stale_parts
-
-    items = iter_sources(opts.inputs, config.max_bytes, config.follow_links)
-    written: list[str] = []
-    for part in dask_write_parts(items, config, opts.out or "", opts.fmt,
-                                 scheduler=opts.scheduler, partition_size=opts.partition_size,
-                                 n_workers=opts.jobs, defuse_formulas=opts.defuse_formulas):
-        if part.path is not None:
-            written.append(part.path)
-        part.add_to(outcome.report)
-        for result in part.results:
-            for problem in result.problems:
-                outcome.stats.add_problem(problem)
-                on_problem(problem)
-    # Only after every part is written: an interrupted run leaves the earlier parts alone, and
-    # so does a run that wrote no record (a mistyped input must not wipe a good dataset).
-    if outcome.report.records:
-        outcome.stale_parts = len(remove_stale_parts(opts.out or "", written))
-    else:
-        outcome.kept_parts = len(remove_stale_parts(opts.out or "", written, dry_run=True))
-    _write_side_files(opts, outcome)

@@ -3,172 +3,41 @@
 First stage of the flow. ``iter_sources`` walks the arguments in a deterministic order and
 yields ``Source`` items (read lazily, so worker processes do the I/O) or ``SourceProblem`` for
 a path that cannot be read; ``decode`` turns bytes into text, saying which encoding it used.
+One input and its reading are ``inputs``'s; archives are ``archives``'s.
 """
 
 from __future__ import annotations
 
-import bz2
 import codecs
 import contextlib
 import functools
-import gzip
-import io
-import lzma
 import os
 import stat
 import sys
 import tarfile
 import threading
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
 
+from .archives import iter_archive
 from .errors import DecodeError, SourceError
-
-#: Largest input (file or archive member) read by default: 64 MiB.
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-#: File names a folder walk picks up.
-TEXT_SUFFIXES = (".txt",)
-ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
-
-
-@dataclass
-class Source:
-    """One input text: a file read on demand, or bytes already in memory (stdin, archives).
-
-    ``name`` names the input in records and messages (valid Unicode: a file name's bytes that
-    are not UTF-8 are written ``\xe9``); ``path`` is what the file system calls it."""
-
-    name: str
-    path: str | None = None
-    data: bytes | None = None
-    plain: bool = False  # ``data`` was read already (and gunzipped): return it as it is
-
-    def read(self, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-        """The input's bytes, gunzipped when its name ends in ``.gz`` (a file, or a member of
-        an archive); more than ``max_bytes`` read is a ``SourceError``. Sizes the file system
-        or a header states are never trusted: the bytes are counted as they are read."""
-        gzipped = self.name.lower().endswith(".gz") and not self.plain
-        try:
-            if self.data is not None:
-                if gzipped:
-                    return _read_stream(gzip.GzipFile(fileobj=io.BytesIO(self.data)), max_bytes)
-                if len(self.data) > max_bytes:
-                    raise SourceError(_too_large(len(self.data), max_bytes))
-                return self.data
-            assert self.path is not None
-            # Unbuffered: a regular file comes in one read of the size fstat gives. Opened
-            # without blocking, so a FIFO (met here only if one replaced a file since the walk)
-            # does not wait for a writer: fstat then refuses it.
-            with open(self.path, "rb", buffering=0, opener=_opener) as fh:
-                st = os.fstat(fh.fileno())
-                refusal = _special(st.st_mode)
-                if refusal:
-                    raise SourceError(refusal)
-                if gzipped:
-                    return _read_stream(gzip.GzipFile(fileobj=fh), max_bytes)
-                return _read_file(fh, st.st_size, max_bytes)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise SourceError(f"cannot read: {_os_reason(exc)}") from None
-
-
-@dataclass
-class SourceProblem:
-    """A named input that yields nothing, with the reason."""
-
-    name: str
-    reason: str
-
-
-def _too_large(size: int, limit: int) -> str:
-    return f"larger than --max-bytes ({size:,} > {limit:,} bytes)"
-
-
-#: Bytes asked for at a time when the size is not known (a stream, a decompressor): one read
-#: never inflates more than this, whatever a header claims.
-READ_CHUNK = 1024 * 1024
-
-
-def _read_stream(fh: Any, max_bytes: int, total: int = 0) -> bytes:
-    """The rest of a stream whose size is not known (stdin, a gzip stream, an archive member),
-    read to its end (a decompressor checks its CRC and trailer there) unless it passes
-    ``max_bytes``, counting ``total`` bytes read before."""
-    parts: list[bytes] = []
-    while chunk := fh.read(min(READ_CHUNK, max_bytes + 1 - total)):
-        parts.append(chunk)
-        total += len(chunk)
-        if total > max_bytes:
-            raise SourceError(f"larger than --max-bytes ({max_bytes:,} bytes)")
-    return b"".join(parts)
-
-
-def _read_file(fh: Any, size: int, max_bytes: int) -> bytes:
-    """A regular file's bytes: the size ``fstat`` gave in one read (one allocation, one system
-    call), then whatever more there is, counted (a file that grows, a /proc file that says it
-    is empty, a read that came back short)."""
-    if size > max_bytes:
-        raise SourceError(_too_large(size, max_bytes))
-    data = fh.read(size + 1)
-    if len(data) == size:
-        return data  # the end came where fstat said
-    if len(data) > max_bytes:
-        raise SourceError(_too_large(len(data), max_bytes))
-    return data + _read_stream(fh, max_bytes, len(data))
-
-
-def _opener(path: str, flags: int) -> int:
-    # Non-blocking: should the file have become a FIFO since it was checked, opening it must
-    # not wait for a writer; the fstat after the open refuses it.
-    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
-
-
-_KINDS = (
-    (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+from .inputs import (
+    ARCHIVE_SUFFIXES,
+    DEFAULT_MAX_BYTES,
+    TEXT_SUFFIXES,
+    Source,
+    SourceProblem,
+    _os_reason,
+    _read_stream,
+    _special,
+    _wanted,
+    display_name,
+    is_archive,
 )
 
-
-def _special(mode: int) -> str | None:
-    """Why a file of this mode is not read ('not a regular file (a FIFO) ...'), or None."""
-    if stat.S_ISREG(mode):
-        return None
-    kind = next((name for test, name in _KINDS if test(mode)), "not a file")
-    return (f"not a regular file ({kind}); not read (pipe a stream to stdin, '-', to read "
-            "it)")
-
-
-def _os_reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror.lower()
-    return str(exc) or type(exc).__name__
-
-
-def display_name(path: str) -> str:
-    """A file name as records and messages show it: bytes that are not UTF-8 (kept in a
-    ``str`` as surrogates by ``os.listdir`` and ``tarfile``) written as ``\xe9``.
-
-    ``'caf\udce9.txt'`` -> ``'caf\\xe9.txt'``; a name that is valid Unicode is returned as is.
-    """
-    try:
-        path.encode("utf-8")
-    except UnicodeEncodeError:
-        try:
-            return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        except UnicodeEncodeError:  # a surrogate no file system decoding made
-            return path.encode("utf-8", "backslashreplace").decode("utf-8")
-    return path
-
-
-def is_archive(path: str) -> bool:
-    return path.lower().endswith(ARCHIVE_SUFFIXES)
-
-
-def _wanted(name: str) -> bool:
-    lower = name.lower()
-    return lower.endswith(TEXT_SUFFIXES) or lower.endswith(tuple(s + ".gz" for s in TEXT_SUFFIXES))
-
+__all__ = ["ARCHIVE_SUFFIXES", "DEFAULT_MAX_BYTES", "TEXT_SUFFIXES", "CountStopped", "Source",
+           "SourceProblem", "count_inputs", "decode", "display_name", "is_archive",
+           "iter_archive", "iter_sources"]
 
 # --- folders ----------------------------------------------------------------------------------
 
@@ -264,7 +133,7 @@ def _walk(
                 if not follow and not _inside(os.path.realpath(path), root):
                     if _wanted(name) or is_archive(name) or stat.S_ISDIR(st.st_mode):
                         yield SourceProblem(shown, "symbolic link out of the input folder: not "
-                                            "followed (-L/--follow follows links)")
+                                            "followed", "link_out")
                     continue
         except OSError as exc:
             if os.path.islink(path):
@@ -285,237 +154,6 @@ def _walk(
             yield Source(shown, path=path)
 
 
-# --- archives ---------------------------------------------------------------------------------
-
-_MEMBER_KINDS = (
-    ("issym", "a symbolic link"), ("islnk", "a hard link"), ("ischr", "a character device"),
-    ("isblk", "a block device"), ("isfifo", "a FIFO"),
-)
-
-
-def _skipped_member(kind: str) -> str:
-    return f"{kind} inside the archive, not a file: skipped"
-
-
-def iter_archive(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Source | SourceProblem]:
-    """Members of a zip or tar archive (compressed or not), in archive order, read in place.
-
-    Members are named ``archive!member``. Every member named like an input is accounted for:
-    read, or named with the reason it was not (larger than ``max_bytes`` as counted while
-    reading, damaged, encrypted, a link or device, an archive inside the archive). A damaged
-    member costs itself; damage that ends the archive early is named, with how far it got.
-    The whole archive is read to its end, so a compressed tar's CRC and trailer are checked.
-    """
-    shown = display_name(path)
-    if path.lower().endswith(".zip"):
-        yield from _iter_zip(path, shown, max_bytes)
-    else:
-        yield from _iter_tar(path, shown, max_bytes)
-
-
-#: What a damaged archive or member raises, whichever library reads it: OSError, EOFError,
-#: zlib.error, lzma.LZMAError, tarfile.TarError, zipfile.BadZipFile, UnicodeDecodeError ...
-#: and, on bytes their authors did not foresee, IndexError or KeyError (a zip entry whose name
-#: is empty): anything a library raises on hostile bytes costs that member, never the run.
-_DAMAGE = (Exception,)
-
-
-def _damage(exc: BaseException) -> str:
-    if isinstance(exc, UnicodeDecodeError):
-        return "a member name flagged UTF-8 is not UTF-8"
-    if isinstance(exc, NotImplementedError):
-        return f"{exc} (unsupported compression method)"
-    return _os_reason(exc)
-
-
-#: Compression methods Python's zipfile reads.
-_ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2,
-                          zipfile.ZIP_LZMA})
-
-
-def _iter_zip(path: str, shown: str, max_bytes: int) -> Iterator[Source | SourceProblem]:
-    try:
-        zf = zipfile.ZipFile(path)
-    except _DAMAGE as exc:
-        yield SourceProblem(shown, f"damaged or unreadable archive: {_damage(exc)}")
-        return
-    with zf:
-        for number, info in enumerate(zf.infolist(), 1):
-            if not info.filename:
-                yield SourceProblem(f"{shown}!<member {number}>",
-                                    "damaged archive member: it has no name")
-                continue
-            if info.is_dir():
-                continue
-            name = f"{shown}!{display_name(info.filename)}"
-            if is_archive(info.filename):
-                yield SourceProblem(name, "an archive inside the archive: not opened")
-                continue
-            if not _wanted(info.filename):
-                continue
-            if stat.S_ISLNK(info.external_attr >> 16):
-                yield SourceProblem(name, _skipped_member("a symbolic link"))
-                continue
-            if info.flag_bits & 0x1:
-                yield SourceProblem(name, "encrypted (password required): not read")
-                continue
-            if info.compress_type not in _ZIP_METHODS:
-                yield SourceProblem(name, f"compressed with method {info.compress_type}, "
-                                    "which this tool cannot read (stored, deflate, bzip2, lzma)")
-                continue
-            if info.file_size > max_bytes:  # an honest header saves inflating it
-                yield SourceProblem(name, _too_large(info.file_size, max_bytes))
-                continue
-            try:
-                with zf.open(info) as fh:
-                    data = _read_stream(fh, max_bytes)
-            except SourceError as exc:
-                yield SourceProblem(name, exc.reason)
-            except _DAMAGE as exc:
-                yield SourceProblem(name, f"damaged archive member: {_damage(exc)}")
-            else:
-                yield Source(name, data=data)
-
-
-class _Bounded:
-    """A decompressed tar stream that refuses any single read larger than ``max_bytes``: a PAX
-    or GNU long-name header that says it is 1 GiB is refused, not read whole into memory.
-    (Member data is read in chunks of at most ``max_bytes + 1``; headers in 512-byte blocks.)"""
-
-    def __init__(self, fh: Any, max_bytes: int) -> None:
-        self.fh = fh
-        self.max_bytes = max_bytes
-        self.limit = max(max_bytes + 1, tarfile.RECORDSIZE)
-
-    def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0 or size > self.limit:
-            raise _HeaderTooLarge(f"an archive header of {size:,} bytes, larger than "
-                                  f"--max-bytes ({self.max_bytes:,} bytes)")
-        return self.fh.read(size)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self.fh.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self.fh.tell()
-
-
-class _HeaderTooLarge(OSError):
-    """A tar header larger than --max-bytes."""
-
-
-def _tar_header(block: bytes) -> bool:
-    """Whether ``block`` is a tar header: its checksum field matches its bytes (unsigned or, as
-    some old tars wrote it, signed), with the field itself counted as eight spaces."""
-    if len(block) < tarfile.BLOCKSIZE:
-        return False
-    try:
-        stored = int(block[148:156].replace(b"\0", b" ").strip() or b"x", 8)
-    except ValueError:
-        return False
-    rest = block[:148] + b" " * 8 + block[156:512]
-    return stored in (sum(rest), sum(b - 256 if b > 127 else b for b in rest))
-
-
-def _decompressed(raw: Any) -> Any:
-    """The tar stream inside ``raw``: the file itself when it starts with a tar header (a
-    member may be named 'BZh...'), else by its compression's magic bytes (gzip, bzip2, xz)."""
-    block = raw.read(tarfile.BLOCKSIZE)
-    raw.seek(0)
-    if _tar_header(block):
-        return raw
-    magic = block[:6]
-    if magic.startswith(b"\x1f\x8b"):
-        return gzip.GzipFile(fileobj=raw)
-    if magic.startswith(b"BZh"):
-        return bz2.BZ2File(raw)
-    if magic.startswith(b"\xfd7zXZ\x00"):
-        return lzma.LZMAFile(raw)
-    return raw
-
-
-def _iter_tar(path: str, shown: str, max_bytes: int) -> Iterator[Source | SourceProblem]:
-    count = 0  # members gone by (read, refused or skipped)
-
-    def lost(reason: str) -> SourceProblem:
-        where = f"after {count} members" if count else "before its first member"
-        return SourceProblem(shown, f"damaged archive {where}: {reason}")
-
-    try:
-        raw = open(path, "rb")
-    except OSError as exc:
-        yield SourceProblem(shown, f"cannot read: {_os_reason(exc)}")
-        return
-    with raw:
-        try:
-            stream = _Bounded(_decompressed(raw), max_bytes)
-            tf = tarfile.open(fileobj=stream, mode="r:")  # type: ignore[call-overload]
-        except _DAMAGE as exc:
-            yield SourceProblem(shown, f"damaged or unreadable archive: {_damage(exc)}")
-            return
-        try:
-            while (member := tf.next()) is not None:
-                tf.members.clear()  # tarfile keeps every header: memory would grow with them
-                count += 1
-                if member.isdir():
-                    continue
-                name = f"{shown}!{display_name(member.name)}"
-                if is_archive(member.name):
-                    yield SourceProblem(name, "an archive inside the archive: not opened")
-                    continue
-                if not _wanted(member.name):
-                    continue
-                kind = next((k for test, k in _MEMBER_KINDS if getattr(member, test)()), None)
-                if kind is not None or not member.isfile():
-                    yield SourceProblem(name, _skipped_member(kind or "an entry of another kind"))
-                    continue
-                if member.size > max_bytes:  # the bytes a tar member has are its header's
-                    yield SourceProblem(name, _too_large(member.size, max_bytes))
-                    continue
-                try:
-                    fh = tf.extractfile(member)
-                    if fh is None:
-                        raise tarfile.ExtractError("member cannot be read")
-                    data = _read_stream(fh, max_bytes)
-                except SourceError as exc:
-                    yield SourceProblem(name, exc.reason)
-                    continue
-                except _DAMAGE as exc:
-                    yield SourceProblem(name, f"damaged archive member: {_damage(exc)}")
-                    raise _Stop() from exc  # the stream is broken: the rest is lost
-                yield Source(name, data=data)
-            reason = _check_end(stream, tf.offset)
-            if reason:
-                yield lost(reason)
-        except _Stop:
-            yield lost("a member could not be read (named above); the rest is lost")
-        except _DAMAGE as exc:
-            yield lost(f"{_damage(exc)}; the rest is lost")
-
-
-class _Stop(Exception):
-    """A member could not be read: the archive ends there."""
-
-
-def _check_end(stream: _Bounded, offset: int) -> str | None:
-    """Why the archive does not end where tarfile stopped reading it, or None.
-
-    tarfile ends quietly at a header it cannot read (a damaged block, data cut off at a
-    member's boundary). A real end is a block of zeros, then only zeros, then the end of the
-    compressed stream, whose CRC and trailer the decompressor checks as it reaches them.
-    """
-    stream.seek(offset)
-    zeros = 0
-    while chunk := stream.fh.read(READ_CHUNK):
-        if chunk.count(0) != len(chunk):
-            at = offset + zeros + next(i for i, b in enumerate(chunk) if b)
-            return f"unreadable entry at byte {at:,} of the tar stream; the rest is lost"
-        zeros += len(chunk)
-    if zeros < tarfile.BLOCKSIZE:
-        return "no end-of-archive marker (cut off?)"
-    return None
-
-
 def iter_sources(
     inputs: list[str], max_bytes: int = DEFAULT_MAX_BYTES, follow: bool = False
 ) -> Iterator[Source | SourceProblem]:
@@ -528,7 +166,7 @@ def iter_sources(
             try:
                 data = _read_stream(sys.stdin.buffer, max_bytes)
             except SourceError as exc:
-                yield SourceProblem("-", exc.reason)
+                yield SourceProblem.of("-", exc)
             except OSError as exc:
                 yield SourceProblem("-", f"cannot read: {_os_reason(exc)}")
             else:
