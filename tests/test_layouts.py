@@ -114,7 +114,8 @@ def test_engine_names_no_outlet_or_layout() -> None:
     # ('lines' and 'tagged' are engine kinds, not layouts: the engine may name those.)
     words = ["aggregator", "russia", "islamic", "ant", "bbc", "cnn", "alarabiya", "gigaword",
              "المصدر", "كلمات", "اقرأ", "إقرأ", "تاريخ", "الصورة", *names]
-    for module in ("parse.py", "layouts/__init__.py", "normalise.py"):
+    for module in ("parse.py", "lines.py", "headline.py", "tagged.py", "layouts/__init__.py",
+                   "normalise.py"):
         code = (ROOT / "src/news_ingest" / module).read_text(encoding="utf-8")
         code = re.sub(r'""".*?"""', "", code, flags=re.S)  # docstrings may give examples
         code = "\n".join(line.split("#", 1)[0] for line in code.splitlines())

@@ -1,7 +1,7 @@
 """The tagged engine's tag scanner: the same matches as the regular expressions it replaced,
 in linear time on markup that is never closed (issue 12, class 1).
 
-The patterns below are the ones ``parse._parse_tagged`` used until the scanner replaced them;
+The patterns below are the ones ``tagged.parse_tagged`` used until the scanner replaced them;
 they stay here as the oracle: hypothesis feeds both tag soup (names in any case, attributes,
 stray ``<`` and ``>``, closings with and without spaces) and compares every match.
 """
@@ -15,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from news_ingest.layouts import LayoutSet
-from news_ingest.parse import _ANY_NAME_AT, _name_at, _TagScanner, parse_lines, prepare_lines
+from news_ingest.parse import parse_lines, prepare_lines
+from news_ingest.tagged import _ANY_NAME_AT, _name_at, _TagScanner
 
 TREC = LayoutSet.load(()).get("trec")
 
