@@ -312,6 +312,26 @@ def test_a_pipe_beside_a_terminal_gets_the_summary_line_only(tmp_path: Path) -> 
     assert said.strip() == "5 files: 4 parsed, 1 with warnings, 0 failed; 5 records written"
 
 
+# --- 7. the README's examples after `make run` ------------------------------------------------
+
+
+def test_make_run_needs_only_the_runtime_install_and_the_readme_says_how_to_run_ingest(
+        tmp_path: Path) -> None:
+    def plan(target: str) -> str:
+        return subprocess.run(["make", "-n", target, f"VENV={tmp_path}/venv"], cwd=ROOT,
+                              capture_output=True, text=True, check=True).stdout
+
+    run, test = plan("run"), plan("test")
+    assert "pip install --quiet -e ." in run and "[dev]" not in run
+    assert f"{tmp_path}/venv/bin/ingest seeds/ --out articles.jsonl" in run
+    assert "pip install --quiet -e '.[dev]'" in test
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.splitlines()[3:5] == [
+        "make run     # fresh machine: creates .venv, installs, ingests seeds/ -> articles.jsonl",
+        "make test    # the same set-up, then ruff and the whole test suite"]
+    assert "source .venv/bin/activate" in readme and ".venv/bin/ingest seeds/" in readme
+
+
 # --- 8. the habits of jq, ripgrep and csvkit --------------------------------------------------
 
 
