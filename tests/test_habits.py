@@ -171,6 +171,8 @@ def test_strict_by_kind_accepts_the_others(tmp_path: Path) -> None:
     assert invoke(SEEDS, "--strict", "date", "-o", out).exit_code == 1
     before = invoke("--strict", SEEDS, "-o", out)  # an input after it: every kind
     assert before.exit_code == 1 and "refused by --strict" in before.stderr
+    piped = invoke("--strict", "-", stdin=SEED_FILES[4].read_bytes())  # stdin after it, too
+    assert piped.exit_code == 1 and "error: -: record has warnings: date:" in piped.stderr
     typo = invoke(SEEDS, "--strict", "dat", "-o", out)
     assert typo.exit_code == 2
     assert typo.stderr.startswith("Error: --strict: unknown warning kind 'dat' (expected one "

@@ -92,14 +92,16 @@ def _names_kinds(word: str) -> bool:
 
 class _Command(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        # '--strict' takes an optional KINDS; 'ingest --strict dumps/' must still mean every
-        # kind, with dumps/ an input: the word after it is taken as KINDS only if it reads so.
+        # '--strict' takes an optional KINDS; 'ingest --strict dumps/' (or '-', stdin) must still
+        # mean every kind, with dumps/ an input: the word after it is KINDS only if it reads so.
         fixed = list(args)
         for i, arg in enumerate(args):
             if arg == "--":
                 break
-            if arg == "--strict" and i + 1 < len(args) and not args[i + 1].startswith("-") \
-                    and not _names_kinds(args[i + 1]):
+            following = args[i + 1] if i + 1 < len(args) else None
+            if arg == "--strict" and following is not None and (
+                    following == "-" or not (following.startswith("-")
+                                             or _names_kinds(following))):
                 fixed[i] = f"--strict={_ALL_KINDS}"
         return super().parse_args(ctx, fixed)
 
