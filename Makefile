@@ -1,37 +1,47 @@
 # Two commands do everything on a fresh machine: `make run` and `make test`.
+# `make run` installs what the tool needs to run; `make test` adds the dev extras (pytest, ruff
+# and every optional engine and format), so that the whole suite runs.
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+DEV    := $(VENV)/.installed-dev
 
 .PHONY: run test lint bench fuzz corpus clean golden
 
-$(STAMP): pyproject.toml
+$(PY):
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUNTIME): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $(RUNTIME)
+
+$(DEV): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(DEV) $(RUNTIME)
 
-run: $(STAMP)
+run: $(RUNTIME)
 	$(VENV)/bin/ingest seeds/ --out articles.jsonl
+	@echo "articles.jsonl written. To run ingest yourself: source $(VENV)/bin/activate (then 'ingest --help'), or call $(VENV)/bin/ingest"
 
-test: $(STAMP)
+test: $(DEV)
 	$(VENV)/bin/ruff check src tests benchmarks scripts
 	$(PY) -m pytest -q
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(VENV)/bin/ruff check src tests benchmarks scripts
 
 # Regenerate golden JSON beside each fixture; read the diff before committing.
-golden: $(STAMP)
+golden: $(DEV)
 	$(PY) -m pytest -q tests/test_golden.py --update-golden
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(PY) benchmarks/bench.py
 
-fuzz: $(STAMP)
+fuzz: $(DEV)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-20000} $(PY) -m pytest -q tests/test_properties.py -p no:cacheprovider --hypothesis-profile=fuzz
 
-corpus: $(STAMP)
+corpus: $(DEV)
 	$(PY) scripts/ant_corpus.py
 
 clean:

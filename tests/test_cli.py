@@ -85,7 +85,7 @@ def test_some_files_fail_exit_1_and_the_rest_is_written(tmp_path: Path) -> None:
     assert f"error: {tmp_path / 'junk.txt'}: no line reads as article text" in result.stderr
     records = read_records(out.read_text(encoding="utf-8"), "jsonl")
     assert [r["source_file"] for r in records] == [str(tmp_path / "good.txt")]
-    assert "3 files: 1 parsed, 0 with warnings, 2 failed; 1 records written" in result.stderr
+    assert "3 files: 1 parsed, 0 with warnings, 2 failed; 1 record written" in result.stderr
 
 
 def test_strict_fails_on_warnings() -> None:

@@ -97,7 +97,7 @@ def test_state_file_is_created_with_a_schema_version(tmp_path: Path) -> None:
         assert state.title_index() == {}
     with sqlite3.connect(path) as db:
         meta = dict(db.execute("SELECT key, value FROM meta"))
-    assert meta["schema_version"] == "1"
+    assert meta["schema_version"] == "2"
     assert path.exists()
 
 
@@ -496,10 +496,18 @@ def test_stats_of_nothing() -> None:
 
 
 def test_render_shows_the_numbers() -> None:
+    """The tables of a large run, and the few lines of a small one, show the same counts."""
     stats = seed_stats()
     stats.add_problem(Problem("x.txt", "decode", "not text"))
-    console = Console(file=io.StringIO(), width=120)
+    console = Console(file=io.StringIO(), width=200)
     console.print(render_stats(stats.to_dict()))
+    lines = console.file.getvalue().splitlines()
+    assert lines[0].split() == ["layouts", "aggregator", "4,", "russia-islamic-world", "1"]
+    assert lines[2].split() == ["years", "2023", "3,", "2024", "2"]
+    assert "problems  decode 1" in lines[-1]
+    assert len(lines) == 6
+    console = Console(file=io.StringIO(), width=120)
+    console.print(render_stats(stats.to_dict(), compact=False))
     out = console.file.getvalue()
     assert "russia-islamic-world" in out
     assert "80.0%" in out  # aggregator: 4 of 5

@@ -550,16 +550,18 @@ def test_a_run_that_read_nothing_leaves_the_output_alone(tmp_path: Path) -> None
     assert f"nothing was read: {out} was left as it was" in res.stderr.splitlines()
     assert out.read_text("utf-8") == OLD
     assert list(tmp_path.glob(".*.part")) == []
-    # every input failing is reading nothing too; an empty folder likewise (exit 0)
+    # every input failing is reading nothing too; an empty folder likewise (an error: exit 1)
     write(tmp_path / "bad" / "empty.txt", b"")
     assert run(tmp_path / "bad", "--out", out).exit_code == 1
     (tmp_path / "none").mkdir()
     empty = run(tmp_path / "none", "--out", out)
-    assert empty.exit_code == 0
+    assert empty.exit_code == 1
+    assert empty.errors == [f"error: {tmp_path / 'none'}: no input found: the folder holds no "
+                            "file"]
     assert out.read_text("utf-8") == OLD
     # with no earlier output there is nothing to keep: an empty output is written
     fresh = tmp_path / "fresh.json"
-    assert run(tmp_path / "none", "--out", fresh).exit_code == 0
+    assert run(tmp_path / "none", "--out", fresh).exit_code == 1
     assert fresh.read_text("utf-8") == "[]\n"
 
 

@@ -27,7 +27,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("pipeline",),
     ("report",),
     ("executors.base", "executors.parts", "executors.local", "executors.dask", "executors",
-     "corpus.state", "corpus.duplicates", "corpus.stats", "corpus"),
+     "corpus.keys", "corpus.state", "corpus.duplicates", "corpus.stats", "corpus"),
+    ("plan",),
     ("runner",),
     ("terminal", "cli", "__main__"),
 ]

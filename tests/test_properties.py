@@ -510,7 +510,7 @@ def build_archive(kind: str, members: list[tuple[str, str, bytes]]) -> bytes:
 
 def accounted(name: str) -> bool:
     """A member the reader must name: an input's name, or an archive inside the archive."""
-    return not name.endswith("/") and (sources._wanted(name) or sources.is_archive(name))
+    return not name.endswith("/") and (sources.ALL_TEXT.wanted(name) or sources.is_archive(name))
 
 
 @GRAMMAR

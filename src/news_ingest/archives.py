@@ -18,13 +18,14 @@ from typing import Any
 
 from .errors import SIZE_LIMIT, SourceError, TooLarge
 from .inputs import (
+    ALL_TEXT,
     DEFAULT_MAX_BYTES,
     READ_CHUNK,
+    NameFilter,
     Source,
     SourceProblem,
     _os_reason,
     _read_stream,
-    _wanted,
     display_name,
     is_archive,
 )
@@ -39,10 +40,12 @@ def _skipped_member(kind: str) -> str:
     return f"{kind} inside the archive, not a file: skipped"
 
 
-def iter_archive(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Source | SourceProblem]:
+def iter_archive(path: str, max_bytes: int = DEFAULT_MAX_BYTES,
+                 names: NameFilter = ALL_TEXT) -> Iterator[Source | SourceProblem]:
     """Members of a zip or tar archive (compressed or not), in archive order, read in place.
 
-    Members are named ``archive!member``. Every member named like an input is accounted for:
+    Members are named ``archive!member``; ``names`` says which are inputs (``*.txt`` by
+    default). Every member named like an input is accounted for:
     read, or named with the reason it was not (larger than ``max_bytes`` as counted while
     reading, damaged, encrypted, a link or device, an archive inside the archive). A damaged
     member costs itself; damage that ends the archive early is named, with how far it got.
@@ -50,9 +53,9 @@ def iter_archive(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Sour
     """
     shown = display_name(path)
     if path.lower().endswith(".zip"):
-        yield from _iter_zip(path, shown, max_bytes)
+        yield from _iter_zip(path, shown, max_bytes, names)
     else:
-        yield from _iter_tar(path, shown, max_bytes)
+        yield from _iter_tar(path, shown, max_bytes, names)
 
 
 #: What a damaged archive or member raises, whichever library reads it: OSError, EOFError,
@@ -80,7 +83,8 @@ _ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_
                           zipfile.ZIP_LZMA})
 
 
-def _iter_zip(path: str, shown: str, max_bytes: int) -> Iterator[Source | SourceProblem]:
+def _iter_zip(path: str, shown: str, max_bytes: int,
+              names: NameFilter) -> Iterator[Source | SourceProblem]:
     try:
         zf = zipfile.ZipFile(path)
     except _DAMAGE as exc:
@@ -99,7 +103,7 @@ def _iter_zip(path: str, shown: str, max_bytes: int) -> Iterator[Source | Source
             if is_archive(info.filename):
                 yield SourceProblem(name, "an archive inside the archive: not opened")
                 continue
-            if not _wanted(info.filename):
+            if not names.wanted(info.filename):
                 continue
             if stat.S_ISLNK(info.external_attr >> 16):
                 yield SourceProblem(name, _skipped_member("a symbolic link"))
@@ -182,7 +186,8 @@ def _decompressed(raw: Any) -> Any:
     return raw
 
 
-def _iter_tar(path: str, shown: str, max_bytes: int) -> Iterator[Source | SourceProblem]:
+def _iter_tar(path: str, shown: str, max_bytes: int,
+              names: NameFilter) -> Iterator[Source | SourceProblem]:
     count = 0  # members gone by (read, refused or skipped)
 
     def lost(reason: str, kind: str = "") -> SourceProblem:
@@ -212,7 +217,7 @@ def _iter_tar(path: str, shown: str, max_bytes: int) -> Iterator[Source | Source
                 if is_archive(member.name):
                     yield SourceProblem(name, "an archive inside the archive: not opened")
                     continue
-                if not _wanted(member.name):
+                if not names.wanted(member.name):
                     continue
                 kind = next((k for test, k in _MEMBER_KINDS if getattr(member, test)()), None)
                 if kind is not None or not member.isfile():

@@ -6,9 +6,13 @@ name settings in its own words (``RunOptions`` fields, "the size limit"); ``_mes
 ``--format`` and ``--engine`` come from their registries (``export.FORMATS``,
 ``executors.ENGINES``).
 
-Exit codes: 0 every input parsed; 1 some inputs failed (every good record is still written), or
-with ``--strict`` some record has warnings; 2 usage or configuration error (nothing read);
-130 interrupted. Data goes to stdout (or ``--out``); messages, progress and the summary to stderr.
+Exit codes: 0 every input parsed; 1 some inputs failed or none was found (every good record is
+still written), or ``--strict`` refused some record's warnings; 2 usage or configuration error
+(nothing read); 130 interrupted. Data goes to stdout (or ``--out``); messages, progress and the
+summary to stderr. With no INPUTS, data piped to stdin is read (jq, ripgrep, csvkit do the same).
+
+Its length (about 460 lines) is the price of one place for the user's words: every option with
+its help, and the sentence each library error becomes, side by side with the flags they name.
 """
 
 from __future__ import annotations
@@ -37,20 +41,22 @@ from .executors.dask import BadScheduler
 from .export import FORMATS, format_for_path
 from .layouts import LayoutSet
 from .pipeline import DEFAULT_TIMEOUT, Config, Problem
-from .runner import (
+from .plan import (
+    WARNING_KINDS,
     BothToStdout,
+    Excludes,
     OptionNeeds,
     OutputIsInput,
     PartsNeedRecords,
     RawConflict,
     RunOptions,
-    RunOutcome,
     SameFile,
-    execute,
+    UnknownWarningKind,
 )
+from .runner import execute
 from .schema import record_schema
-from .sources import DEFAULT_MAX_BYTES
-from .terminal import render_stats, with_progress
+from .sources import DEFAULT_MAX_BYTES, read_path_list
+from .terminal import render_stats, stdin_has_data, stream_kind, summary_lines, with_progress
 
 #: Every output file extension, for messages: '.jsonl, .ndjson, .json, .csv, .parquet'.
 _EXTENSIONS = ", ".join(ext for fmt in FORMATS.values() for ext in fmt.extensions)
@@ -73,7 +79,34 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise _Interrupted()
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+#: What ``--strict`` given alone means: every kind of warning is refused.
+_ALL_KINDS = "all"
+
+
+def _names_kinds(word: str) -> bool:
+    """Whether the word after ``--strict`` is its KINDS (``date,layout``) rather than an input:
+    letters and commas, and no file of that name."""
+    return (bool(word) and word.replace(",", "").replace("_", "").isalpha()
+            and word.isascii() and not os.path.exists(word))
+
+
+class _Command(click.Command):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # '--strict' takes an optional KINDS; 'ingest --strict dumps/' (or '-', stdin) must still
+        # mean every kind, with dumps/ an input: the word after it is KINDS only if it reads so.
+        fixed = list(args)
+        for i, arg in enumerate(args):
+            if arg == "--":
+                break
+            following = args[i + 1] if i + 1 < len(args) else None
+            if arg == "--strict" and following is not None and (
+                    following == "-" or not (following.startswith("-")
+                                             or _names_kinds(following))):
+                fixed[i] = f"--strict={_ALL_KINDS}"
+        return super().parse_args(ctx, fixed)
+
+
+@click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
 # readable=False: an input that cannot be read is that input's failure, named like the same file
 # met in a folder, not a usage error that stops the run.
 @click.argument("inputs", nargs=-1,
@@ -95,9 +128,19 @@ def _on_sigterm(signum: int, frame: Any) -> None:
               help="Print the JSON Schema (draft 2020-12) of a record and exit.")
 @click.option("--raw", is_flag=True,
               help="Write what the parser found, before normalisation (for debugging layouts).")
+@click.option("--files-from", metavar="FILE",
+              help="Read INPUTS from FILE, one a line or NUL-separated ('-': stdin), e.g. from "
+                   "find or git diff --name-only.")
+@click.option("-g", "--glob", "globs", multiple=True, metavar="PATTERN",
+              help="Which files in a folder or archive are inputs (repeatable; '!PATTERN' "
+                   "leaves files out): '*.html', '*' for every file. Default: *.txt.")
 @click.option("--errors", "errors_path", metavar="FILE",
-              help="Write one JSON line per problem (source_file, stage, reason, line).")
-@click.option("--strict", is_flag=True, help="Exit 1 when any record has warnings, too.")
+              help="Write one JSON line per problem (source_file, stage, reason, line), "
+                   "records refused by --strict included.")
+@click.option("--strict", "strict", is_flag=False, flag_value=_ALL_KINDS, default=None,
+              metavar="[KINDS]",
+              help="Exit 1 when a record has warnings, each record named; --strict=date,layout "
+                   f"refuses only those kinds ({', '.join(WARNING_KINDS)}).")
 @click.option("--encoding", metavar="NAME", help="Decode every input with this encoding.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
               show_default=True, help="Refuse inputs larger than this many bytes.")
@@ -134,10 +177,23 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 @click.option("--tag-lexicon", "lexicon_path", metavar="FILE",
               help="Multi-word tags (YAML) to split keyword lines with: loaded when FILE exists, "
                    "else learnt from the inputs' keyword lines and saved to FILE.")
+@click.option("--fields", metavar="KEYS",
+              help="Write only these record keys, in this order (comma-separated: "
+                   "id,title,date).")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N",
+              help="Stop after N records are written (a quick look).")
+@click.option("--csv-bom", is_flag=True,
+              help="With CSV: begin with a UTF-8 byte-order mark, so Excel reads Arabic right.")
+@click.option("--skip-empty", is_flag=True,
+              help="With --out FILE: a run that writes no record creates or replaces no file.")
 @click.option("--defuse-formulas/--no-defuse-formulas", default=True, show_default=True,
               help="In CSV, prefix cells starting with = + - @ with a quote.")
-@click.option("--progress/--no-progress", default=True,
-              help="Show a progress bar on stderr when it is a terminal.")
+@click.option("--progress/--no-progress", default=None,
+              help="A progress bar on stderr (default: when stderr is a terminal that the "
+                   "data on stdout does not go to).")
+@click.option("--tables/--no-tables", default=None,
+              help="The run's statistics after the summary line (default: as the bar; a few "
+                   "lines for a small run).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line; errors only.")
 @click.version_option(__version__, prog_name="ingest")
 def main(
@@ -149,8 +205,10 @@ def main(
     list_layouts: bool,
     show_schema: bool,
     raw: bool,
+    files_from: str | None,
+    globs: tuple[str, ...],
     errors_path: str | None,
-    strict: bool,
+    strict: str | None,
     encoding: str | None,
     max_bytes: int,
     timeout: float,
@@ -166,26 +224,35 @@ def main(
     link_read_also: bool,
     stats_path: str | None,
     lexicon_path: str | None,
+    fields: str | None,
+    limit: int | None,
+    csv_bom: bool,
+    skip_empty: bool,
     defuse_formulas: bool,
-    progress: bool,
+    progress: bool | None,
+    tables: bool | None,
     quiet: bool,
 ) -> None:
     """Parse scraped news dumps into article records.
 
-    INPUTS are files, folders (walked for *.txt in sorted order), archives, or '-' for stdin.
+    INPUTS are files, folders (walked for *.txt in sorted order), archives, or '-' for stdin;
+    with none, data piped to stdin is read.
 
     \b
     Examples:
       ingest seeds/ --out articles.jsonl
       ingest seeds/ | jq -r .title
-      cat one.txt | ingest - --format csv
+      cat one.txt | ingest --format csv
+      git diff --name-only HEAD~1 -- dumps/ | ingest --files-from - --state corpus.state
     """
     if show_schema:
         click.echo(json.dumps(record_schema(), ensure_ascii=False, indent=2))
         return
     config = Config(layout=layout, layout_paths=layout_paths, encoding=encoding,
                     max_bytes=max_bytes, raw=raw, follow_links=follow_links,
-                    timeout=timeout or None)
+                    timeout=timeout or None, globs=globs,
+                    fields=tuple(k.strip() for k in fields.split(",") if k.strip())
+                    if fields is not None else None)
     if encoding:
         try:
             codecs.lookup(encoding)
@@ -208,16 +275,20 @@ def main(
         for item in layouts:
             click.echo(f"{item.name}\t{item.kind}\t{item.origin}\t{item.description}")
         return
-    if not inputs:
-        raise click.UsageError("no INPUTS given (a file, a folder, or '-' for stdin)")
-    interactive = sys.stderr.isatty() and not quiet
+    paths = _inputs(inputs, files_from)
+    on_screen = stream_kind(sys.stderr) == "terminal" and not quiet
+    # The data reaches the screen too when stdout is the terminal, or a pipe to a reader that
+    # prints (jq): then a bar would be torn by it, and tables would follow it.
+    beside_data = (out in (None, "-")) and stream_kind(sys.stdout) in ("terminal", "pipe")
+    show_tables = not quiet and (tables if tables is not None else on_screen and not beside_data)
     opts = RunOptions(
-        inputs=list(inputs), config=config, out=out, fmt=_output_format(out, fmt),
+        inputs=paths, config=config, out=out, fmt=_output_format(out, fmt),
         jobs=jobs or _default_jobs(), engine=engine, scheduler=scheduler,
         partition_size=partition_size, defuse_formulas=defuse_formulas,
         errors_path=errors_path, stats_path=stats_path, state_path=state_path, full=full,
         dedupe=dedupe, near_dupes=near_dupes, link_read_also=link_read_also,
-        lexicon_path=lexicon_path, collect_stats=interactive, strict=strict)
+        lexicon_path=lexicon_path, collect_stats=show_tables,
+        strict=_strict(strict), limit=limit, skip_empty=skip_empty, csv_bom=csv_bom)
     for path, hint in ((None if opts.parts_dir else out, "--out"), (errors_path, "--errors"),
                        (stats_path, "--stats"), (state_path, "--state"),
                        (lexicon_path, "--tag-lexicon")):
@@ -227,7 +298,8 @@ def main(
             raise click.BadParameter(f"'{path}' is a folder, not a file", param_hint=hint)
 
     signal.signal(signal.SIGTERM, _on_sigterm)
-    wrap = with_progress if progress and interactive else None
+    bar = progress if progress is not None else not beside_data
+    wrap = with_progress if bar and on_screen else None
     try:
         outcome = execute(opts, wrap=wrap, describe=_problem_reason,
                           on_problem=lambda p: _err(f"error: {p.message(_problem_reason(p))}"))
@@ -249,13 +321,50 @@ def main(
         _err(f"Error: cannot write {target}: {exc.strerror or exc}")
         sys.exit(1)
     if not quiet:
-        for line in _summary(outcome):
+        for line in summary_lines(outcome, opts):
             _err(line)
-        if interactive and outcome.stats.records:
+        if show_tables and outcome.stats.records:
             from rich.console import Console
 
             Console(stderr=True).print(render_stats(outcome.stats.to_dict()))
-    sys.exit(outcome.report.exit_code(strict))
+    sys.exit(outcome.report.exit_code())
+
+
+def _inputs(inputs: tuple[str, ...], files_from: str | None) -> list[str]:
+    """The run's inputs: those named, those ``--files-from`` lists, or stdin when it is piped."""
+    paths = list(inputs)
+    if files_from is not None:
+        if files_from == "-" and "-" in paths:
+            raise click.BadParameter("stdin cannot be both the list of inputs and an input",
+                                     param_hint="--files-from")
+        try:
+            listed = read_path_list(files_from)
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {files_from}: "
+                                     f"{(exc.strerror or str(exc)).lower()}",
+                                     param_hint="--files-from") from None
+        if files_from == "-" and "-" in listed:
+            raise click.BadParameter("the list read from stdin names stdin ('-')",
+                                     param_hint="--files-from")
+        if not listed and not paths:
+            _err(f"error: --files-from {files_from}: lists no input; nothing was read, no "
+                 "file was touched")
+            sys.exit(1)
+        paths += listed
+    if not paths:
+        if not stdin_has_data():
+            raise click.UsageError("no INPUTS given (a file, a folder, or '-' for stdin; "
+                                   "or pipe data in)")
+        paths = ["-"]
+    return paths
+
+
+def _strict(value: str | None) -> bool | frozenset[str]:
+    """``--strict`` as ``RunOptions.strict``: absent False, alone True, else its kinds."""
+    if value is None:
+        return False
+    kinds = frozenset(k.strip() for k in value.split(",") if k.strip())
+    return True if not kinds or _ALL_KINDS in kinds else kinds
 
 
 def _output_format(out: str | None, fmt: str | None) -> str:
@@ -273,34 +382,6 @@ def _output_format(out: str | None, fmt: str | None) -> str:
     return implied
 
 
-def _summary(outcome: RunOutcome) -> list[str]:
-    lines = [outcome.report.summary()]
-    if outcome.counts is not None:
-        lines.append(f"state: {outcome.counts.summary()}")
-    report = outcome.report
-    if report.duplicates:
-        dropped = f", {report.dropped} dropped" if report.dropped else ""
-        lines.append(f"duplicates: {report.duplicates} records repeat an earlier id{dropped}")
-    if outcome.near_groups:
-        lines.append(f"near-duplicates: {len(outcome.near_groups)} groups")
-        for group in outcome.near_groups[:5]:
-            names = ", ".join(m["source_file"] for m in group["members"])
-            lines.append(f"  {group['score']:.3f}: {names}")
-    if report.linked:
-        lines.append(f"read-also items linked to corpus articles: {report.linked}")
-    if outcome.lexicon:
-        lines.append(outcome.lexicon)
-    if report.stale_parts:
-        lines.append(f"removed {report.stale_parts} part files of an earlier run from the "
-                     "output folder")
-    if outcome.kept_output:
-        lines.append(f"nothing was read: {outcome.kept_output} was left as it was")
-    if report.kept_parts:
-        lines.append(f"kept {report.kept_parts} part files of an earlier run in the output "
-                     "folder: this run wrote no record")
-    return lines
-
-
 # --- the user's wording -------------------------------------------------------------------------
 
 #: How a problem the library names by kind is worded here: the settings it names are options.
@@ -310,6 +391,9 @@ _PROBLEM_WORDS = {
     "no_layout": lambda reason: f"{reason} (see 'ingest --list-layouts')",
     "ambiguous_layout": lambda reason: f"{reason}; pick one with --layout",
     "link_out": lambda reason: f"{reason} (-L/--follow follows links)",
+    "no_input": lambda reason: (f"{reason}; --glob PATTERN chooses the files read"
+                                if "named like" in reason else reason),
+    "strict": lambda reason: f"{reason} (refused by --strict)",
 }
 
 
@@ -350,6 +434,8 @@ def _message(exc: IngestError, opts: RunOptions | None = None) -> str:
     if isinstance(exc, OptionNeeds):
         if exc.option == "full":
             return "--full goes with --state (it parses inputs the state has seen)"
+        if exc.option == "skip_empty":
+            return "--skip-empty goes with --out FILE (stdout has no file to skip)"
         wanted = " or ".join(f"{_flag(exc.needs)} {value}" for value in exc.values)
         return f"{_flag(exc.option)} goes with {wanted or _flag(exc.needs)}"
     if isinstance(exc, BothToStdout):
@@ -360,8 +446,14 @@ def _message(exc: IngestError, opts: RunOptions | None = None) -> str:
         return f"{first} and {second} name the same file ({exc.path}): one would destroy the other"
     if isinstance(exc, OutputIsInput):
         return f"{_flag(exc.options[0])} names an input ({exc.path}): it would be overwritten"
+    if isinstance(exc, Excludes):
+        return f"{_flag(exc.option)} does not go with {_flag(exc.other)}: {exc.why}"
+    if isinstance(exc, UnknownWarningKind):
+        return (f"--strict: unknown warning kind '{exc.name}' (expected one of "
+                f"{', '.join(exc.known)}, or --strict alone for all)")
     if isinstance(exc, BadScheduler):
         return f"--scheduler '{exc.address}': {exc.problem}"
     if isinstance(exc, UnknownName):
-        return f"unknown {exc.what} '{exc.name}' (expected one of {', '.join(exc.known)})"
+        hint = "--fields: " if exc.what == "field" else ""
+        return f"{hint}unknown {exc.what} '{exc.name}' (expected one of {', '.join(exc.known)})"
     return exc.reason

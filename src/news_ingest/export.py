@@ -7,7 +7,8 @@ process only copies text), its reader (round trips are tested against the same c
 optional extra it needs. The CLI's choices and messages, part-file names and ``read_records``
 derive from the registry: adding a format is one ``register(Format(...))`` here.
 
-Writers write to a stream they are handed; opening files, atomic replacement and compression
+Writers write to a stream they are handed, as ``WriteOptions`` say (formulas defused in CSV,
+which record keys, a byte-order mark); opening files, atomic replacement and compression
 belong to the caller (``output.open_output``). Arabic is written as UTF-8, never as ``\\u``
 escapes. Parquet (``pip install 'news-ingest[parquet]'``) keeps lists and nested objects as
 Arrow lists and structs, with a schema derived from ``model.Article``.
@@ -22,12 +23,48 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Protocol, get_args, get_origin, is_typeddict
 
-from .errors import ExtraMissing, UnknownFormat
+from .errors import ExtraMissing, UnknownFormat, UnknownName
 from .model import NULLABLE_KEYS, RECORD_KEYS, STRUCTURED_KEYS, base_type, key_types, nullable
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP's list), and the
 #: quote we put in front, which is itself escaped so that reading back is exact.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """How a writer writes records: ``defuse_formulas`` (CSV cells a spreadsheet would run are
+    quoted), ``keys`` (the record keys written, in this order; None: all of ``RECORD_KEYS``),
+    ``bom`` (a UTF-8 byte-order mark first, so that Excel reads the text as UTF-8; CSV only)."""
+
+    defuse_formulas: bool = True
+    keys: tuple[str, ...] | None = None
+    bom: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return RECORD_KEYS if self.keys is None else self.keys
+
+    def select(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The record with only ``keys``, in their order (the record itself when all)."""
+        if self.keys is None:
+            return record
+        return {key: record.get(key) for key in self.keys}
+
+
+class UnknownField(UnknownName):
+    """A record key asked for that records do not have."""
+
+    what = "field"
+
+
+def check_fields(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The record keys asked for, each once, in the order asked; ``UnknownField`` for a key
+    records do not have. ``('title', 'id', 'title')`` -> ``('title', 'id')``."""
+    for key in keys:
+        if key not in RECORD_KEYS:
+            raise UnknownField(key, list(RECORD_KEYS))
+    return tuple(dict.fromkeys(keys))
 
 
 class Writer(Protocol):
@@ -46,13 +83,13 @@ class Format:
     name: str
     #: File name endings that imply it; the first is the one part files get.
     extensions: tuple[str, ...]
-    #: ``stream, defuse_formulas`` -> a writer (the stream is binary when ``binary``).
-    writer: Callable[[Any, bool], Writer]
+    #: ``stream, WriteOptions`` -> a writer (the stream is binary when ``binary``).
+    writer: Callable[[Any, WriteOptions], Writer]
     #: A stream (binary when ``binary``, else text opened with ``newline=""``) -> its records.
     reader: Callable[[Any], Iterator[dict[str, Any]]]
-    #: ``record, defuse_formulas`` -> the text the writer writes for it (None: the writer needs
+    #: ``record, WriteOptions`` -> the text the writer writes for it (None: the writer needs
     #: the records themselves, and worker processes send them whole).
-    encoder: Callable[[dict[str, Any], bool], str] | None = None
+    encoder: Callable[[dict[str, Any], WriteOptions], str] | None = None
     binary: bool = False
     #: Writes any JSON object (``--raw``'s parser output), not only records of ``RECORD_KEYS``.
     any_shape: bool = True
@@ -109,19 +146,22 @@ def format_for_path(path: str) -> str | None:
     return None
 
 
-def make_writer(fmt: str, stream: Any, *, defuse_formulas: bool = True) -> Writer:
-    """The writer for format ``fmt`` on ``stream`` (binary for a binary format)."""
+def make_writer(fmt: str, stream: Any, *, defuse_formulas: bool = True,
+                keys: tuple[str, ...] | None = None, bom: bool = False) -> Writer:
+    """The writer for format ``fmt`` on ``stream`` (binary for a binary format); ``keys`` and
+    ``bom`` as ``WriteOptions`` says."""
     found = get_format(fmt)
     found.check_available()
-    return found.writer(stream, defuse_formulas)
+    return found.writer(stream, WriteOptions(defuse_formulas, keys, bom))
 
 
-def encode_record(fmt: str, record: dict[str, Any], defuse_formulas: bool = True) -> str:
+def encode_record(fmt: str, record: dict[str, Any], defuse_formulas: bool = True, *,
+                  keys: tuple[str, ...] | None = None) -> str:
     """One record as the text its writer would write (without separators)."""
     encoder = get_format(fmt).encoder
     if encoder is None:
         raise ValueError(f"format '{fmt}' writes records, not text: it has no encoder")
-    return encoder(record, defuse_formulas)
+    return encoder(record, WriteOptions(defuse_formulas, keys))
 
 
 def read_records(data: str | bytes, fmt: str) -> list[dict[str, Any]]:
@@ -144,11 +184,12 @@ def dumps(record: dict[str, Any]) -> str:
 
 
 class JsonLinesWriter:
-    def __init__(self, stream: IO[str], defuse_formulas: bool = True) -> None:
+    def __init__(self, stream: IO[str], options: WriteOptions = WriteOptions()) -> None:
         self.stream = stream
+        self.options = options
 
     def write(self, record: dict[str, Any]) -> None:
-        self.write_encoded(dumps(record))
+        self.write_encoded(dumps(self.options.select(record)))
 
     def write_encoded(self, text: str) -> None:
         self.stream.write(text + "\n")
@@ -160,12 +201,13 @@ class JsonLinesWriter:
 class JsonWriter:
     """A JSON array written one element at a time (memory does not grow with the run)."""
 
-    def __init__(self, stream: IO[str], defuse_formulas: bool = True) -> None:
+    def __init__(self, stream: IO[str], options: WriteOptions = WriteOptions()) -> None:
         self.stream = stream
+        self.options = options
         self.count = 0
 
     def write(self, record: dict[str, Any]) -> None:
-        self.write_encoded(dumps(record))
+        self.write_encoded(dumps(self.options.select(record)))
 
     def write_encoded(self, text: str) -> None:
         self.stream.write(("[\n" if self.count == 0 else ",\n") + text)
@@ -186,9 +228,9 @@ def read_json(stream: IO[str]) -> Iterator[dict[str, Any]]:
 
 
 register(Format("jsonl", (".jsonl", ".ndjson"), JsonLinesWriter, read_jsonl,
-                encoder=lambda record, defuse: dumps(record)))
+                encoder=lambda record, options: dumps(options.select(record))))
 register(Format("json", (".json",), JsonWriter, read_json,
-                encoder=lambda record, defuse: dumps(record)))
+                encoder=lambda record, options: dumps(options.select(record))))
 
 
 # --- CSV ----------------------------------------------------------------------------------------
@@ -206,23 +248,31 @@ def csv_cell(key: str, value: Any, defuse: bool = True) -> str:
     return text
 
 
-def csv_row(record: dict[str, Any], defuse_formulas: bool = True) -> str:
-    """One record as a CSV row (``RECORD_KEYS`` order, CRLF-terminated)."""
+def csv_row(record: dict[str, Any], options: WriteOptions | bool = True) -> str:
+    """One record as a CSV row (``RECORD_KEYS`` order, or ``options.keys``; CRLF-terminated).
+    ``options`` may be a bool: whether formulas are defused."""
+    if isinstance(options, bool):
+        options = WriteOptions(defuse_formulas=options)
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerow(
-        [csv_cell(k, record.get(k), defuse_formulas) for k in RECORD_KEYS])
+        [csv_cell(k, record.get(k), options.defuse_formulas) for k in options.columns])
     return buffer.getvalue()
 
 
+#: What ``WriteOptions.bom`` writes first: U+FEFF, which UTF-8 encodes as EF BB BF.
+BOM = "\ufeff"
+
+
 class CsvWriter:
-    def __init__(self, stream: IO[str], defuse_formulas: bool = True) -> None:
+    def __init__(self, stream: IO[str], options: WriteOptions = WriteOptions()) -> None:
         self.stream = stream
-        self.writer = csv.writer(stream, lineterminator="\r\n")
-        self.writer.writerow(RECORD_KEYS)
-        self.defuse = defuse_formulas
+        self.options = options
+        if options.bom:
+            stream.write(BOM)
+        csv.writer(stream, lineterminator="\r\n").writerow(options.columns)
 
     def write(self, record: dict[str, Any]) -> None:
-        self.write_encoded(csv_row(record, self.defuse))
+        self.write_encoded(csv_row(record, self.options))
 
     def write_encoded(self, text: str) -> None:
         self.stream.write(text)
@@ -234,9 +284,11 @@ class CsvWriter:
 def read_csv(stream: IO[str], defused: bool = True) -> Iterator[dict[str, Any]]:
     """Records back from CSV written by ``CsvWriter`` (types restored from the record type).
     An empty cell of a nullable key reads as null: records never hold an empty string there
-    (the normaliser stores an absent value as null)."""
+    (the normaliser stores an absent value as null). A byte-order mark first is skipped."""
     reader = csv.reader(stream)
     header = next(reader)
+    if header and header[0].startswith(BOM):
+        header[0] = header[0][len(BOM):]
     for row in reader:
         record: dict[str, Any] = {}
         for key, cell in zip(header, row, strict=True):
@@ -276,28 +328,31 @@ def arrow_type(hint: Any) -> Any:
     return pa.string()
 
 
-def arrow_schema() -> Any:
-    """The Arrow schema of a record, derived from ``model.Article``."""
+def arrow_schema(keys: tuple[str, ...] | None = None) -> Any:
+    """The Arrow schema of a record (of its ``keys`` only, in their order), derived from
+    ``model.Article``."""
     import pyarrow as pa
 
-    return pa.schema([pa.field(key, arrow_type(hint), nullable=nullable(hint))
-                      for key, hint in key_types().items()])
+    types = key_types()
+    return pa.schema([pa.field(key, arrow_type(types[key]), nullable=nullable(types[key]))
+                      for key in (keys or types)])
 
 
 class ParquetWriter:
     """Records as a Parquet file, ``PARQUET_ROW_GROUP`` records a row group (zstd)."""
 
-    def __init__(self, stream: IO[bytes], defuse_formulas: bool = True) -> None:
+    def __init__(self, stream: IO[bytes], options: WriteOptions = WriteOptions()) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         self._pa = pa
-        self.schema = arrow_schema()
+        self.options = options
+        self.schema = arrow_schema(options.keys)
         self._writer = pq.ParquetWriter(stream, self.schema, compression="zstd")
         self._rows: list[dict[str, Any]] = []
 
     def write(self, record: dict[str, Any]) -> None:
-        self._rows.append(record)
+        self._rows.append(self.options.select(record))
         if len(self._rows) >= PARQUET_ROW_GROUP:
             self._flush()
 
@@ -331,7 +386,7 @@ def read_parquet(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
     for batch in pq.ParquetFile(stream).iter_batches():
         for record in batch.to_pylist():
             for key, names in optional.items():
-                for item in record[key]:
+                for item in record.get(key) or ():
                     for name in names:
                         if item.get(name) is None:
                             item.pop(name, None)

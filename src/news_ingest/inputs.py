@@ -6,9 +6,11 @@ The lowest part of the first stage of the flow: ``archives`` and ``sources`` bui
 
 from __future__ import annotations
 
+import fnmatch
 import gzip
 import io
 import os
+import posixpath
 import stat
 import zlib
 from dataclasses import dataclass
@@ -28,14 +30,16 @@ class Source:
 
     ``name`` names the input in records and messages (valid Unicode: a file name's bytes that
     are not UTF-8 are written ``\xe9``); ``path`` is what the file system calls it. ``digest``:
-    the SHA-256 of ``data`` when whoever read it needed one (an incremental run); the result
-    of the input carries it back."""
+    the SHA-256 of ``data`` when whoever read it needed one (an incremental run); ``key``: what
+    an incremental state calls the input (its normalised path). The result of the input
+    carries both back."""
 
     name: str
     path: str | None = None
     data: bytes | None = None
     plain: bool = False  # ``data`` was read already (and gunzipped): return it as it is
     digest: str | None = None
+    key: str | None = None
 
     def read(self, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         """The input's bytes, gunzipped when its name ends in ``.gz`` (a file, or a member of
@@ -69,11 +73,13 @@ class Source:
 class SourceProblem:
     """A named input that yields nothing, with the reason (and its kind, as ``IngestError``
     has one: ``too_large`` for an input past the size limit, ``link_out`` for a link out of
-    an input folder not followed, '' for most)."""
+    an input folder not followed, ``no_input`` for a folder or archive holding no file named
+    like an input, '' for most). ``key`` as ``Source.key``."""
 
     name: str
     reason: str
     kind: str = ""
+    key: str | None = None
 
     @classmethod
     def of(cls, name: str, error: SourceError) -> SourceProblem:
@@ -159,6 +165,65 @@ def is_archive(path: str) -> bool:
     return path.lower().endswith(ARCHIVE_SUFFIXES)
 
 
+_GZ_TEXT_SUFFIXES = tuple(s + ".gz" for s in TEXT_SUFFIXES)
+
+
 def _wanted(name: str) -> bool:
     lower = name.lower()
-    return lower.endswith(TEXT_SUFFIXES) or lower.endswith(tuple(s + ".gz" for s in TEXT_SUFFIXES))
+    return lower.endswith(TEXT_SUFFIXES) or lower.endswith(_GZ_TEXT_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class NameFilter:
+    """Which files met in a folder or an archive are inputs, by name (files named one by one
+    are read whatever their name).
+
+    ``globs`` work as ripgrep's: a pattern chooses files, ``!pattern`` leaves files out; with no
+    choosing pattern, files named ``*.txt`` are chosen. A pattern is matched without regard to
+    case against the file's name or, when it holds a ``/``, against its path below the folder
+    (or inside the archive); ``NAME.gz`` is matched as ``NAME`` (it is read gunzipped).
+    Archives are opened unless a ``!`` pattern leaves them out.
+
+    >>> NameFilter(("*.html",)).wanted("site/page.HTML.gz"), NameFilter().wanted("a.html")
+    (True, False)
+    >>> NameFilter(("*", "!*.*")).wanted("extensionless"), NameFilter(("!draft*",)).wanted("d.txt")
+    (True, True)
+    """
+
+    globs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        take = tuple(g.lower() for g in self.globs if not g.startswith("!"))
+        leave = tuple(g[1:].lower() for g in self.globs if g.startswith("!"))
+        object.__setattr__(self, "_take", take)
+        object.__setattr__(self, "_leave", leave)
+
+    def _left_out(self, path: str) -> bool:
+        return any(_match(path, pattern) for pattern in self._leave)  # type: ignore[attr-defined]
+
+    def wanted(self, path: str) -> bool:
+        """Whether a file at ``path`` (below the folder, or inside an archive) is a text input."""
+        if not self.globs:
+            return _wanted(path)
+        lower = path.lower()
+        if lower.endswith(".gz"):
+            lower = lower[:-3]
+        take = self._take  # type: ignore[attr-defined]
+        chosen = any(_match(lower, p) for p in take) if take else _wanted(lower)
+        return chosen and not self._left_out(lower)
+
+    def archive(self, path: str) -> bool:
+        """Whether a file at ``path`` is an archive to open."""
+        return is_archive(path) and not (self.globs and self._left_out(path.lower()))
+
+
+def _match(path: str, pattern: str) -> bool:
+    """``path`` (lower case) against one lower-case pattern: its name, or with a ``/`` in the
+    pattern, the whole path."""
+    if "/" in pattern:
+        return fnmatch.fnmatchcase(path.replace(os.sep, "/"), pattern.lstrip("/"))
+    return fnmatch.fnmatchcase(posixpath.basename(path.replace(os.sep, "/")), pattern)
+
+
+#: The walk's default: ``*.txt`` and ``*.txt.gz``, and archives.
+ALL_TEXT = NameFilter()

@@ -89,7 +89,8 @@ def _fsync_folder(folder: str) -> None:
 
 @contextlib.contextmanager
 def open_output(
-    path: str | None, *, binary: bool = False, keep_existing: Callable[[], bool] | None = None
+    path: str | None, *, binary: bool = False, keep_existing: Callable[[], bool] | None = None,
+    discard: Callable[[], bool] | None = None,
 ) -> Iterator[Any]:
     """A stream for the output: stdout for ``None``/``-``, else a temporary file beside
     ``path`` that replaces it only when the block completes. UTF-8 text (gzipped when the path
@@ -101,6 +102,8 @@ def open_output(
     that killed runs left beside the target are removed first (``remove_stale_temp_files``).
     ``keep_existing``: asked when the block completes, if the target exists; when it says True
     the target is left as it was and what was written is discarded (a run that read nothing).
+    ``discard``: asked when the block completes, whether the target exists or not; when it says
+    True what was written is discarded and no file is created or replaced (nothing to write).
     """
     if path is None or path == "-":
         if binary:
@@ -137,7 +140,8 @@ def open_output(
                 yield stream
             raw.flush()
             os.fsync(raw.fileno())
-        if keep_existing is not None and os.path.exists(target) and keep_existing():
+        if (discard is not None and discard()) or (
+                keep_existing is not None and os.path.exists(target) and keep_existing()):
             os.unlink(tmp)
             return
         os.chmod(tmp, 0o666 & ~_umask())

@@ -22,7 +22,7 @@ from .export import encode_record
 from .layouts import LayoutSet
 from .normalise import normalise
 from .parse import parse_text
-from .sources import DEFAULT_MAX_BYTES, Source, SourceProblem, decode
+from .sources import DEFAULT_MAX_BYTES, NameFilter, Source, SourceProblem, decode
 from .summary import record_summary
 from .tags import TagLexicon
 
@@ -50,6 +50,17 @@ class Config:
     follow_links: bool = False
     # Seconds one input may take (read, decode, parse, normalise, encode); None: no limit.
     timeout: float | None = DEFAULT_TIMEOUT
+    # Walking folders and archives: which names are inputs (``inputs.NameFilter``'s globs).
+    globs: tuple[str, ...] = ()
+    # The record keys written, in this order (None: every key), where records are encoded
+    # (``encode``) or written (part files).
+    fields: tuple[str, ...] | None = None
+    # Part files a worker writes in CSV start with a byte-order mark (for Excel).
+    bom: bool = False
+
+    @property
+    def names(self) -> NameFilter:
+        return NameFilter(self.globs)
 
 
 @dataclass
@@ -83,13 +94,15 @@ _CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
 @dataclass
 class FileResult:
     """What one input gave: records (as dicts, in ``RECORD_KEYS`` order; with ``Config.raw``,
-    what the parser found) and problems. ``digest``: the SHA-256 of the input's bytes when it
-    was read before it was sent here (``Source.digest``: an incremental run)."""
+    what the parser found) and problems. ``digest`` and ``key``: the SHA-256 of the input's
+    bytes when it was read before it was sent here, and the state's name for it
+    (``Source.digest``, ``Source.key``: an incremental run)."""
 
     name: str
     records: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     digest: str | None = None
+    key: str | None = None
 
     @property
     def count(self) -> int:
@@ -100,6 +113,10 @@ class FileResult:
         """Whether any of its records carries warnings."""
         return any(r["warnings"] for r in self.records)
 
+    def warned_records(self) -> list[tuple[str, list[str]]]:
+        """``(source_file, warnings)`` of each of its records that carries warnings."""
+        return [(r["source_file"], r["warnings"]) for r in self.records if r["warnings"]]
+
     def ids_and_titles(self) -> list[tuple[str, str | None]]:
         return [(r["id"], r.get("title")) for r in self.records if r.get("id")]
 
@@ -108,15 +125,19 @@ class FileResult:
 class EncodedRecord:
     """A record its worker encoded (``Config.encode``): the text its writer writes, and what
     the writing process needs of the record: the id and source file (duplicates), the title
-    (the state's title index), whether it has warnings (the report), its summary (statistics,
-    with ``Config.stats``)."""
+    (the state's title index), its warnings (the report, a strict run), its summary
+    (statistics, with ``Config.stats``)."""
 
     text: str
     id: str
     source_file: str
     title: str | None
-    warned: bool
+    warnings: tuple[str, ...] = ()
     summary: dict[str, Any] | None = None
+
+    @property
+    def warned(self) -> bool:
+        return bool(self.warnings)
 
 
 @dataclass
@@ -127,6 +148,7 @@ class EncodedResult:
     records: list[EncodedRecord] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     digest: str | None = None
+    key: str | None = None
 
     @property
     def count(self) -> int:
@@ -135,6 +157,9 @@ class EncodedResult:
     @property
     def warned(self) -> bool:
         return any(r.warned for r in self.records)
+
+    def warned_records(self) -> list[tuple[str, list[str]]]:
+        return [(r.source_file, list(r.warnings)) for r in self.records if r.warnings]
 
     def ids_and_titles(self) -> list[tuple[str, str | None]]:
         return [(r.id, r.title) for r in self.records]
@@ -225,6 +250,7 @@ def process(item: Source | SourceProblem, ctx: Context) -> Result:
     Never raises for bad input; an input that runs past ``Config.timeout`` gives no record
     and one problem (stage and kind ``timeout``)."""
     result: Result = EncodedResult(item.name) if ctx.config.encode else FileResult(item.name)
+    result.key = getattr(item, "key", None)
     if isinstance(item, SourceProblem):
         result.problems.append(Problem(item.name, "read", item.reason, kind=item.kind))
         return result
@@ -269,9 +295,10 @@ def _process(item: Source, ctx: Context, result: Result) -> None:
             if isinstance(result, EncodedResult):
                 config = ctx.config
                 result.records.append(EncodedRecord(
-                    encode_record(config.encode or "", record, config.defuse_formulas),
+                    encode_record(config.encode or "", record, config.defuse_formulas,
+                                  keys=config.fields),
                     record["id"], record["source_file"], record["title"],
-                    bool(record["warnings"]),
+                    tuple(record["warnings"]),
                     record_summary(record) if config.stats else None))
             else:
                 result.records.append(record)

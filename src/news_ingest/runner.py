@@ -1,19 +1,21 @@
 """The whole job behind ``ingest``: sources through an executor to one output, plus the corpus
 bookkeeping a maintainer needs between runs.
 
-Sits on top of the flow and below the CLI: it looks the engine up (``executors.ENGINES``) and
-the format (``export.FORMATS``), skips inputs an incremental state has already seen, writes
-records atomically, notes (and with ``dedupe`` drops) duplicates, groups near-duplicates, links
-"read also" items to articles of the corpus, learns or loads a tag lexicon, and collects
-statistics. A result is written by the function of its record mode: ``_write_raw`` (the
-parser's output), ``_write_encoded`` (records the workers encoded), ``_write_whole`` (records
-this process needs whole), and ``_link_pass`` afterwards for ``link_read_also``. Every count is
-the ``Report``'s. It never prints: problems reach the caller through ``on_problem``, and
-options that cannot work are typed errors naming ``RunOptions`` fields.
+Sits on top of the flow and below the CLI: it checks the run's options (``plan``), looks the
+engine up (``executors.ENGINES``) and the format (``export.FORMATS``), skips inputs an
+incremental state has already seen (named by ``corpus.keys``), writes records atomically,
+notes (and with ``dedupe`` drops) duplicates, refuses records whose warnings a strict run
+does not accept, stops at a limit, groups near-duplicates, links "read also" items to articles
+of the corpus, learns or loads a tag lexicon, and collects statistics. A result is written by
+the function of its record mode: ``_write_raw`` (the parser's output), ``_write_encoded``
+(records the workers encoded), ``_write_whole`` (records this process needs whole), and
+``_link_pass`` afterwards for ``link_read_also``. Every count is the ``Report``'s. It never
+prints: problems reach the caller through ``on_problem``, and options that cannot work are
+typed errors naming ``RunOptions`` fields.
 
-Its length (about 600 lines) is earned by being the one place that knows the whole job: the
-checks made before anything is read, the bookkeeping of each record mode and the order in
-which output, side files and state are committed, which must stay side by side to stay right.
+Its length (about 500 lines) is earned by being the one place that knows the whole job: the
+bookkeeping of each record mode and the order in which output, side files and state are
+committed, which must stay side by side to stay right.
 """
 
 from __future__ import annotations
@@ -24,146 +26,31 @@ import functools
 import json
 import os
 import sqlite3
-import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .corpus.duplicates import NearDuplicates, SeenIds, link_read_also
+from .corpus.keys import RunKeys
 from .corpus.state import RunCounts, StateStore, StateWriteError, digest, title_key
 from .corpus.stats import Stats
-from .errors import ConfigError, IngestError, SourceError
-from .executors import ENGINES, EngineOptions, Executor, PartsExecutor, get_executor
+from .errors import IngestError, SourceError
+from .executors import Executor, PartsExecutor
 from .executors.parts import remove_stale_parts
 from .export import Format, Writer, get_format, make_writer, read_jsonl
 from .layouts import LayoutSet
 from .output import open_output
 from .parse import prepare_lines
 from .pipeline import Config, Context, EncodedResult, FileResult, Problem, Result
+from .plan import RunOptions, UsageConflict, check_options
 from .report import Outcome, Report
 from .sources import Source, SourceProblem, count_inputs, decode, iter_sources
 from .tags import TagLexicon
 
+__all__ = ["RunOptions", "RunOutcome", "check_options", "execute"]
+
 Item = Source | SourceProblem
-
-
-# --- options that cannot work -------------------------------------------------------------------
-
-
-class UsageConflict(ConfigError):
-    """Options that cannot be combined; ``options`` names them (``RunOptions`` fields)."""
-
-    def __init__(self, reason: str, options: tuple[str, ...] = ()) -> None:
-        super().__init__(reason)
-        self.options = options
-
-
-class PartsNeedRecords(UsageConflict):
-    """Per-record bookkeeping (``options``) asked of a run whose workers write part files."""
-
-    def __init__(self, options: tuple[str, ...], engine: str) -> None:
-        super().__init__(f"{', '.join(options)} need the records back on this machine: write "
-                         "one file, not a folder of part files", options)
-        self.engine = engine
-
-
-class RawConflict(UsageConflict):
-    """``raw`` (the parser's output, not records) with options that need records."""
-
-    def __init__(self, options: tuple[str, ...], fmt: str) -> None:
-        super().__init__("raw writes the parser's output, not records: it does not go with "
-                         f"{', '.join(options)}", options)
-        self.fmt = fmt
-
-
-class OptionNeeds(UsageConflict):
-    """``option`` means nothing without ``needs`` (with one of ``values``, when given)."""
-
-    def __init__(self, option: str, needs: str, values: tuple[str, ...] = ()) -> None:
-        wanted = f"{needs} {' or '.join(values)}" if values else needs
-        super().__init__(f"{option} goes with {wanted}", (option, needs))
-        self.option = option
-        self.needs = needs
-        self.values = values
-
-
-class LexiconFromStdin(UsageConflict):
-    """A tag lexicon to learn (``path`` does not exist) from inputs that include stdin."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__(f"cannot learn a tag lexicon from stdin ('-'): {path} does not exist; "
-                         "learn it from files first", ("lexicon_path",))
-        self.path = path
-
-
-class BothToStdout(UsageConflict):
-    def __init__(self, options: tuple[str, ...]) -> None:
-        super().__init__(f"{' and '.join(options)} would both write to stdout: give one of "
-                         "them a file", options)
-
-
-class SameFile(UsageConflict):
-    def __init__(self, options: tuple[str, str], path: str) -> None:
-        super().__init__(f"{options[0]} and {options[1]} name the same file ({path}): one "
-                         "would destroy the other", options)
-        self.path = path
-
-
-class OutputIsInput(UsageConflict):
-    def __init__(self, option: str, path: str) -> None:
-        super().__init__(f"{option} names an input ({path}): it would be overwritten",
-                         (option,))
-        self.path = path
-
-
-@dataclass
-class RunOptions:
-    """What one run does; the CLI's options, as data."""
-
-    inputs: list[str]
-    config: Config = field(default_factory=Config)
-    out: str | None = None  # None or '-': stdout
-    fmt: str = "jsonl"  # a name of export.FORMATS
-    jobs: int = 1
-    engine: str = "local"  # a name of executors.ENGINES
-    scheduler: str | None = None
-    partition_size: int = 256
-    defuse_formulas: bool = True
-    errors_path: str | None = None
-    stats_path: str | None = None
-    state_path: str | None = None
-    full: bool = False
-    dedupe: bool = False
-    near_dupes: float | None = None
-    link_read_also: bool = False
-    lexicon_path: str | None = None  # loaded when it exists, else learnt from the inputs and saved
-    collect_stats: bool = False  # count every record for Stats even without stats_path
-    strict: bool = False  # a file whose records carry warnings is not recorded in the state
-
-    @property
-    def whole_records(self) -> bool:
-        """Whether this process needs every record whole; otherwise workers encode them."""
-        return bool(self.near_dupes is not None or self.link_read_also or self.config.raw
-                    or get_format(self.fmt).encoder is None)
-
-    @property
-    def counts_stats(self) -> bool:
-        """Whether the run counts ``Stats`` of its records (for stats_path, or a terminal)."""
-        return bool(self.stats_path or self.collect_stats)
-
-    @property
-    def parts_dir(self) -> bool:
-        """``out`` is a folder (``DIR/``, or an existing one) and the engine's workers write
-        part files there."""
-        out = self.out or ""
-        engine = ENGINES.get(self.engine)
-        return (engine is not None and issubclass(engine, PartsExecutor)
-                and (out.endswith("/") or os.path.isdir(out)))
-
-    def executor(self) -> Executor:
-        return get_executor(self.engine, EngineOptions(self.jobs, self.scheduler,
-                                                       self.partition_size))
 
 
 @dataclass
@@ -176,6 +63,8 @@ class RunOutcome:
     near_groups: list[dict[str, Any]] = field(default_factory=list)
     lexicon: str | None = None  # what happened to the tag lexicon, in words
     kept_output: str | None = None  # out left as it was: this run read nothing
+    skipped_output: str | None = None  # out not written: no record (RunOptions.skip_empty)
+    limited: bool = False  # the run stopped at RunOptions.limit
 
 
 # --- tag lexicon --------------------------------------------------------------------------------
@@ -214,7 +103,8 @@ def prepare_lexicon(opts: RunOptions, layouts: LayoutSet) -> tuple[Config, str |
             raise UsageConflict(str(exc), ("lexicon_path",)) from None
         note = f"tag lexicon: {len(lexicon)} phrases loaded from {path}"
     else:
-        items = iter_sources(opts.inputs, opts.config.max_bytes, opts.config.follow_links)
+        items = iter_sources(opts.inputs, opts.config.max_bytes, opts.config.follow_links,
+                             opts.config.names)
         lexicon = TagLexicon.learn(tag_lines(items, layouts, opts.config))
         if not len(lexicon):
             return opts.config, "tag lexicon: no phrase recurs in the inputs' keyword lines; " \
@@ -222,85 +112,6 @@ def prepare_lexicon(opts: RunOptions, layouts: LayoutSet) -> tuple[Config, str |
         lexicon.save(path)
         note = f"tag lexicon: {len(lexicon)} phrases learnt from the inputs, saved to {path}"
     return dataclasses.replace(opts.config, lexicon_path=os.path.abspath(path)), note
-
-
-# --- checks before anything is read -------------------------------------------------------------
-
-
-def check_options(opts: RunOptions) -> Executor:
-    """Refuse combinations that cannot work, before anything is read; the run's executor."""
-    fmt = get_format(opts.fmt)
-    if opts.parts_dir:
-        per_record = tuple(name for name, on in (
-            ("state_path", opts.state_path), ("dedupe", opts.dedupe),
-            ("near_dupes", opts.near_dupes is not None),
-            ("link_read_also", opts.link_read_also), ("stats_path", opts.stats_path)) if on)
-        if per_record:
-            raise PartsNeedRecords(per_record, opts.engine)
-    if opts.full and not opts.state_path:
-        raise OptionNeeds("full", "state_path")
-    if opts.config.raw:
-        clash = tuple(name for name, on in (
-            ("state_path", opts.state_path), ("dedupe", opts.dedupe),
-            ("near_dupes", opts.near_dupes is not None),
-            ("link_read_also", opts.link_read_also), ("fmt", not fmt.any_shape)) if on)
-        if clash:
-            raise RawConflict(clash, opts.fmt)
-    if opts.lexicon_path and "-" in opts.inputs and not os.path.exists(opts.lexicon_path):
-        raise LexiconFromStdin(opts.lexicon_path)
-    if opts.engine not in ENGINES:
-        get_executor(opts.engine)  # raises UnknownEngine
-    if opts.scheduler is not None and "scheduler" not in ENGINES[opts.engine].option_names:
-        raise OptionNeeds("scheduler", "engine", tuple(
-            name for name, engine in ENGINES.items() if "scheduler" in engine.option_names))
-    executor = opts.executor()  # the engine checks its own options (a scheduler's address)
-    _check_paths(opts)
-    fmt.check_available()
-    if opts.near_dupes is not None:
-        NearDuplicates(opts.near_dupes)  # the corpus extra, or ExtraMissing
-    return executor
-
-
-def _identity(path: str) -> tuple[object, ...]:
-    """What makes two paths one file: device and inode when it exists, else the resolved path."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return ("path", os.path.realpath(path))
-    return ("inode", st.st_dev, st.st_ino)
-
-
-def _is_special(path: str) -> bool:
-    """An existing file that is not a regular file or a folder (``/dev/null``, a FIFO)."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return False
-    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
-
-
-def _check_paths(opts: RunOptions) -> None:
-    """Two options naming one file, or an output naming an input, would destroy one of them
-    silently: refuse before anything is read. Devices (``/dev/null``) may be named twice."""
-    out = None if opts.parts_dir else (opts.out or "-")
-    streams = [(name, path) for name, path in (
-        ("out", out), ("errors_path", opts.errors_path), ("stats_path", opts.stats_path))
-        if path]
-    to_stdout = tuple(name for name, path in streams if path == "-")
-    if len(to_stdout) > 1:
-        raise BothToStdout(to_stdout)
-    files = [(name, path) for name, path in (
-        *streams, ("state_path", opts.state_path), ("lexicon_path", opts.lexicon_path))
-        if path and path != "-" and not _is_special(path)]
-    for i, (name, path) in enumerate(files):
-        for other_name, other in files[:i]:
-            if _identity(path) == _identity(other):
-                raise SameFile((other_name, name), path)
-    inputs = {_identity(item): item for item in opts.inputs
-              if item != "-" and os.path.isfile(item)}
-    for name, path in files:
-        if _identity(path) in inputs:
-            raise OutputIsInput(name, path)
 
 
 # --- the run's bookkeeping ----------------------------------------------------------------------
@@ -323,18 +134,28 @@ class _Books:
         self.index: dict[str, str] = (
             store.title_index() if (store is not None and opts.link_read_also) else {})
         self.unchanged = 0  # inputs the state knew with the same bytes: read, not parsed
+        self.written = 0  # records written so far (for the limit)
+        self.keys = RunKeys(opts.state_path, opts.inputs) if opts.state_path else None
 
     def file(self, result: Outcome) -> None:
-        """One input's outcome and its problems."""
+        """One input's outcome, its problems, and each of its records whose warnings a
+        strict run refuses (a problem of stage ``strict`` naming the record)."""
         self.report.add(result)
         for problem in result.problems:
             self.stats.add_problem(problem)
             self.on_problem(problem)
+        for source_file, warnings in result.warned_records():
+            refused = self.opts.refused(warnings)
+            if refused:
+                problem = Problem(source_file, "strict",
+                                  f"record has warnings: {'; '.join(refused)}", kind="strict")
+                self.report.refuse(problem)
+                self.on_problem(problem)
 
     def keep(self, rid: str, source_file: str) -> bool:
         """Note an exact duplicate (same id as a record written earlier in this run, or
         recorded in the state by an earlier run, even from this same file); with ``dedupe``,
-        say to drop it."""
+        say to drop it. Past the run's limit, say to drop every record."""
         store = None if self.opts.full else self.store
         if store is None:
             first = self.seen.first_or_add(rid, source_file)
@@ -342,14 +163,27 @@ class _Books:
             first = self.seen.get(rid) or store.owner(rid)
             if first is None:
                 self.seen.add(rid, source_file)
-        if first is None:
-            return True
-        dropped = self.opts.dedupe
-        self.report.duplicate(dropped=dropped)
-        self.stats.note_duplicate(rid, source_file, first)
-        if dropped:
-            self.stats.note_dropped_duplicate()
-        return not dropped
+        if first is not None:
+            dropped = self.opts.dedupe
+            self.report.duplicate(dropped=dropped)
+            self.stats.note_duplicate(rid, source_file, first)
+            if dropped:
+                self.stats.note_dropped_duplicate()
+                return False
+        return self.take()
+
+    def take(self) -> bool:
+        """Count a record as written; False past the run's limit (it is not written)."""
+        if self.full:
+            self.report.limit(1)
+            return False
+        self.written += 1
+        return True
+
+    @property
+    def full(self) -> bool:
+        """Whether the run has written as many records as its limit."""
+        return self.opts.limit is not None and self.written >= self.opts.limit
 
     def whole(self, record: dict[str, Any]) -> None:
         """A whole record that is written: near-duplicates, the title index, statistics."""
@@ -360,44 +194,58 @@ class _Books:
         self.stats.add(record)
 
     def in_state(self, result: Result) -> None:
-        """Record an input in the state. One with any problem (or, with ``strict``, any
-        warning) is not: it keeps its earlier state and is tried again next run."""
+        """Record an input in the state. One that gave no record keeps its earlier state; one
+        that failed in part, or whose warnings a strict run refused, is recorded (its records
+        count as written, for duplicates) but not done: tried again next run."""
         if self.store is None:
             return
-        warned = self.opts.strict and result.warned
-        if result.count and not result.problems and not warned and result.digest is not None:
-            self.store.record_result(result, result.digest, self.at)
-        else:
-            self.store.mark_failed(result.name)
+        key = result.key or result.name
+        if not result.count or result.digest is None:
+            self.store.mark_failed(key, result.digest)
+            return
+        refused = any(self.opts.refused(warnings) for _, warnings in result.warned_records())
+        pending = "failed" if result.problems else ("with_warnings" if refused else None)
+        self.store.record_result(result, result.digest, self.at, name=key, pending=pending)
 
-    def skip_unchanged(self, name: str) -> None:
+    def skip_unchanged(self, key: str) -> None:
         assert self.store is not None
-        self.store.mark_seen(name)
+        self.store.mark_seen(key)
         self.unchanged += 1
 
 
+def _keyed(roots: list[str], keys: RunKeys, config: Config) -> Iterator[Item]:
+    """Every input of ``roots`` (as ``iter_sources`` gives them) with its state key."""
+    for index, root in enumerate(roots):
+        for item in iter_sources([root], config.max_bytes, config.follow_links, config.names):
+            item.key = keys.key(index, item.name)
+            yield item
+
+
 def _unseen(items: Iterable[Item], known: dict[str, str], full: bool, max_bytes: int,
-            on_unchanged: Callable[[str], None]) -> Iterator[Item]:
+            on_unchanged: Callable[[str], None], keys: RunKeys) -> Iterator[Item]:
     """Inputs the state has not seen with these exact bytes (all of them with ``full``), each
-    with its digest (``Source.digest``); ``on_unchanged(name)`` for each one skipped.
+    with its digest (``Source.digest``); ``on_unchanged(key)`` for each one skipped. What
+    cannot be read is protected: nothing under it vanishes from the state.
 
     Reads each file once here to hash it; the bytes travel on to the parser, so nothing is read
-    twice. ``known`` is name -> digest, read at the start of the run. Executors pull items in
+    twice. ``known`` is key -> digest, read at the start of the run. Executors pull items in
     the calling thread, so ``on_unchanged`` may write to the state's database."""
     for item in items:
         if isinstance(item, SourceProblem):
+            keys.protect(item.key or item.name)
             yield item
             continue
         try:
             data = item.read(max_bytes)
         except SourceError as exc:
-            yield SourceProblem.of(item.name, exc)
+            keys.protect(item.key or item.name)
+            yield dataclasses.replace(SourceProblem.of(item.name, exc), key=item.key)
             continue
         hexdigest = digest(data)
-        if not full and known.get(item.name) == hexdigest:
-            on_unchanged(item.name)
+        if not full and known.get(item.key or item.name) == hexdigest:
+            on_unchanged(item.key or item.name)
             continue
-        yield Source(item.name, data=data, plain=True, digest=hexdigest)
+        yield Source(item.name, data=data, plain=True, digest=hexdigest, key=item.key)
 
 
 # --- one function per record mode ---------------------------------------------------------------
@@ -408,7 +256,8 @@ def _write_raw(result: Result, writer: Writer, books: _Books) -> None:
     books.file(result)
     assert isinstance(result, FileResult)
     for record in result.records:
-        writer.write(record)
+        if books.take():
+            writer.write(record)
 
 
 def _write_encoded(result: Result, writer: Writer, books: _Books) -> None:
@@ -434,13 +283,14 @@ def _write_whole(result: Result, writer: Writer, books: _Books) -> None:
     books.in_state(result)
 
 
-def _link_pass(scratch: Any, out: str | None, fmt: Format, books: _Books, defuse: bool,
-               keep_existing: Callable[[], bool]) -> None:
+def _link_pass(scratch: Any, opts: RunOptions, fmt: Format, books: _Books,
+               keep_existing: Callable[[], bool], discard: Callable[[], bool]) -> None:
     """The second pass of ``link_read_also``: the run's records back from the scratch file,
     their read-also items linked (links may point forward), written to the real output."""
     scratch.seek(0)
-    with open_output(out, binary=fmt.binary, keep_existing=keep_existing) as stream:
-        final = make_writer(fmt.name, stream, defuse_formulas=defuse)
+    with open_output(opts.out, binary=fmt.binary, keep_existing=keep_existing,
+                     discard=discard) as stream:
+        final = _writer(opts, fmt, stream)
         for record in read_jsonl(scratch):
             books.report.link(link_read_also(record, books.index))
             final.write(record)
@@ -501,6 +351,12 @@ def execute(
     return outcome
 
 
+def _writer(opts: RunOptions, fmt: Format, stream: Any) -> Writer:
+    """The run's writer of ``fmt`` on ``stream``: the keys asked for, a BOM if asked."""
+    return make_writer(fmt.name, stream, defuse_formulas=opts.defuse_formulas,
+                       keys=opts.config.fields, bom=opts.csv_bom)
+
+
 def _execute_file(opts: RunOptions, executor: Executor, config: Config, books: _Books,
                   outcome: RunOutcome, wrap: Any) -> None:
     """The run into one output (a file or stdout)."""
@@ -514,12 +370,15 @@ def _execute_file(opts: RunOptions, executor: Executor, config: Config, books: _
         config = dataclasses.replace(config, encode=opts.fmt,
                                      defuse_formulas=opts.defuse_formulas,
                                      stats=opts.counts_stats)
-    items: Iterable[Item] = iter_sources(opts.inputs, config.max_bytes, config.follow_links)
+    items: Iterable[Item]
     store = books.store
-    if store is not None:
+    if store is not None and books.keys is not None:
         store.begin_run(books.at)
         known = store.known()  # inside the run's transaction: no other run moves it now
-        items = _unseen(items, known, opts.full, config.max_bytes, books.skip_unchanged)
+        items = _unseen(_keyed(opts.inputs, books.keys, config), known, opts.full,
+                        config.max_bytes, books.skip_unchanged, books.keys)
+    else:
+        items = iter_sources(opts.inputs, config.max_bytes, config.follow_links, config.names)
 
     def keep_existing() -> bool:
         """A run that read nothing (every input failed, or none was found) leaves an existing
@@ -527,6 +386,13 @@ def _execute_file(opts: RunOptions, executor: Executor, config: Config, books: _
         if not books.report.read_nothing or books.unchanged:
             return False
         outcome.kept_output = opts.out
+        return True
+
+    def discard() -> bool:
+        """With ``skip_empty``, a run that wrote no record writes no output file."""
+        if not opts.skip_empty or books.written:
+            return False
+        outcome.skipped_output = opts.out
         return True
 
     with contextlib.ExitStack() as stack:
@@ -537,7 +403,8 @@ def _execute_file(opts: RunOptions, executor: Executor, config: Config, books: _
         stack.callback(results.close)  # type: ignore[attr-defined]
         if wrap is not None:
             # With a state, unchanged inputs give no result: no total to count towards.
-            count = (functools.partial(count_inputs, opts.inputs, follow=config.follow_links)
+            count = (functools.partial(count_inputs, opts.inputs, follow=config.follow_links,
+                                       names=config.names)
                      if store is None else None)
             results = wrap(results, count)
             stack.callback(results.close)  # type: ignore[attr-defined]
@@ -548,17 +415,21 @@ def _execute_file(opts: RunOptions, executor: Executor, config: Config, books: _
             writer = make_writer("jsonl", scratch)
         else:
             stream = stack.enter_context(open_output(opts.out, binary=fmt.binary,
-                                                     keep_existing=keep_existing))
-            writer = make_writer(fmt.name, stream, defuse_formulas=opts.defuse_formulas)
+                                                     keep_existing=keep_existing,
+                                                     discard=discard))
+            writer = _writer(opts, fmt, stream)
         for result in results:
             write(result, writer, books)
+            if books.full:  # the limit: stop reading (the executor's workers end with it)
+                outcome.limited = True
+                break
         writer.close()
-        if store is not None:
+        if store is not None and books.keys is not None:
             # Before the output is replaced: a state that cannot be written costs this run's
             # output nothing (the old one stays) and leaves the state as it was.
-            outcome.counts = store.finish()
+            outcome.counts = store.finish(within=books.keys.vanishes)
         if opts.link_read_also:
-            _link_pass(scratch, opts.out, fmt, books, opts.defuse_formulas, keep_existing)
+            _link_pass(scratch, opts, fmt, books, keep_existing, discard)
 
 
 def _execute_parts(opts: RunOptions, executor: Executor, config: Config,
@@ -566,10 +437,10 @@ def _execute_parts(opts: RunOptions, executor: Executor, config: Config,
     """The run into a folder of part files, each written by the worker that made it."""
     assert isinstance(executor, PartsExecutor)
     out = opts.out or ""
-    items = iter_sources(opts.inputs, config.max_bytes, config.follow_links)
+    items = iter_sources(opts.inputs, config.max_bytes, config.follow_links, config.names)
     written: list[str] = []
-    for part in executor.write_parts(items, config, out, opts.fmt,
-                                     defuse_formulas=opts.defuse_formulas):
+    for part in executor.write_parts(items, dataclasses.replace(config, bom=opts.csv_bom), out,
+                                     opts.fmt, defuse_formulas=opts.defuse_formulas):
         if part.path is not None:
             written.append(part.path)
         for file in part.outcomes:

@@ -2,8 +2,9 @@
 
 First stage of the flow. ``iter_sources`` walks the arguments in a deterministic order and
 yields ``Source`` items (read lazily, so worker processes do the I/O) or ``SourceProblem`` for
-a path that cannot be read; ``decode`` turns bytes into text, saying which encoding it used.
-One input and its reading are ``inputs``'s; archives are ``archives``'s.
+a path that cannot be read, or a folder that holds no input; ``decode`` turns bytes into text,
+saying which encoding it used; ``read_path_list`` reads a list of inputs, one a line. One input
+and its reading are ``inputs``'s; archives are ``archives``'s.
 """
 
 from __future__ import annotations
@@ -11,33 +12,38 @@ from __future__ import annotations
 import codecs
 import contextlib
 import functools
+import gzip
+import io
 import os
 import stat
 import sys
 import tarfile
 import threading
 import zipfile
+import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
 from .archives import iter_archive
 from .errors import DecodeError, SourceError
 from .inputs import (
+    ALL_TEXT,
     ARCHIVE_SUFFIXES,
     DEFAULT_MAX_BYTES,
     TEXT_SUFFIXES,
+    NameFilter,
     Source,
     SourceProblem,
     _os_reason,
     _read_stream,
     _special,
-    _wanted,
     display_name,
     is_archive,
 )
 
-__all__ = ["ARCHIVE_SUFFIXES", "DEFAULT_MAX_BYTES", "TEXT_SUFFIXES", "CountStopped", "Source",
-           "SourceProblem", "count_inputs", "decode", "display_name", "is_archive",
-           "iter_archive", "iter_sources"]
+__all__ = ["ALL_TEXT", "ARCHIVE_SUFFIXES", "DEFAULT_MAX_BYTES", "TEXT_SUFFIXES", "CountStopped",
+           "NameFilter", "Source", "SourceProblem", "count_inputs", "decode", "display_name",
+           "is_archive", "iter_archive", "iter_sources", "read_path_list"]
 
 # --- folders ----------------------------------------------------------------------------------
 
@@ -73,9 +79,10 @@ def _inside(path: str, root: str) -> bool:
 
 def _walk(
     top: str, max_bytes: int = DEFAULT_MAX_BYTES, open_archives: bool = True,
-    follow: bool = False,
+    follow: bool = False, pick: NameFilter = ALL_TEXT, skipped: Counter[str] | None = None,
 ) -> Iterator[Source | SourceProblem]:
-    """Files below ``top`` in sorted order (depth first, iteratively: any depth of folders).
+    """Files below ``top`` in sorted order (depth first, iteratively: any depth of folders),
+    those ``pick`` wants (``skipped`` counts the others by their ending: ``'.html'``).
 
     Symbolic links are followed while they stay inside ``top``; one that leads out of it is
     named and not followed unless ``follow`` (``-L``). A link back to a folder above it (a loop)
@@ -125,13 +132,14 @@ def _walk(
                 above.discard(key)
             continue
         path = os.path.join(folder, name)
+        below = path[len(top):].lstrip(os.sep)  # what a pattern with a '/' is matched against
         shown = display_name(path)
         try:
             st = os.lstat(path)
             if stat.S_ISLNK(st.st_mode):
                 st = os.stat(path)
                 if not follow and not _inside(os.path.realpath(path), root):
-                    if _wanted(name) or is_archive(name) or stat.S_ISDIR(st.st_mode):
+                    if pick.wanted(below) or pick.archive(name) or stat.S_ISDIR(st.st_mode):
                         yield SourceProblem(shown, "symbolic link out of the input folder: not "
                                             "followed", "link_out")
                     continue
@@ -144,33 +152,79 @@ def _walk(
         if stat.S_ISDIR(st.st_mode):
             if (problem := enter(path, st)) is not None:
                 yield problem
-        elif not (_wanted(name) or is_archive(name)):
+        elif not (pick.wanted(below) or pick.archive(name)):
+            if skipped is not None:
+                skipped[_ending(name)] += 1
             continue
         elif not stat.S_ISREG(st.st_mode):
             yield SourceProblem(shown, _special(st.st_mode) or "not a regular file")
-        elif is_archive(name) and open_archives:
-            yield from iter_archive(path, max_bytes)
+        elif pick.archive(name) and open_archives:
+            yield from iter_archive(path, max_bytes, pick)
         else:
             yield Source(shown, path=path)
 
 
+def _ending(name: str) -> str:
+    """How a skipped file is counted: ``'page.HTML'`` -> ``'*.html'``, ``'README'`` -> ``''``."""
+    stem, dot, ext = name.lower().rpartition(".")
+    return f"*.{ext}" if dot and stem and " " not in ext and len(ext) <= 10 else ""
+
+
+def _nothing_found(skipped: Counter[str], what: str) -> str:
+    """Why a folder gave no input: ``'no input found: 3 files, none named like an input
+    (2 *.html, 1 without an extension)'``."""
+    total = sum(skipped.values())
+    if not total:
+        return f"no input found: the {what} holds no file"
+    counts = sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = [f"{n} {ending or 'without an extension'}" for ending, n in counts[:4]]
+    if len(counts) > 4:
+        shown.append("...")
+    files = "1 file" if total == 1 else f"{total} files"
+    return f"no input found: {files}, none named like an input ({', '.join(shown)})"
+
+
+def _not_empty(found: Iterator[Source | SourceProblem], shown: str,
+               why: Callable[[], str]) -> Iterator[Source | SourceProblem]:
+    """``found``, or when it yields nothing, one problem naming ``shown`` with ``why()``."""
+    empty = True
+    for item in found:
+        empty = False
+        yield item
+    if empty:
+        yield SourceProblem(shown, why(), "no_input")
+
+
+#: The first bytes of a gzip stream.
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _read_stdin(max_bytes: int) -> Source | SourceProblem:
+    """Standard input, gunzipped when it is a gzip stream (``zcat`` is not needed)."""
+    try:
+        data = _read_stream(sys.stdin.buffer, max_bytes)
+        if data.startswith(GZIP_MAGIC):
+            data = _read_stream(gzip.GzipFile(fileobj=io.BytesIO(data)), max_bytes)
+    except SourceError as exc:
+        return SourceProblem.of("-", exc)
+    except (OSError, EOFError, zlib.error) as exc:
+        return SourceProblem("-", f"cannot read: {_os_reason(exc)}")
+    return Source("-", data=data, plain=True)
+
+
 def iter_sources(
-    inputs: list[str], max_bytes: int = DEFAULT_MAX_BYTES, follow: bool = False
+    inputs: list[str], max_bytes: int = DEFAULT_MAX_BYTES, follow: bool = False,
+    names: NameFilter = ALL_TEXT,
 ) -> Iterator[Source | SourceProblem]:
-    """Every input named by ``inputs``, in order: ``-`` is stdin, a folder is walked
-    recursively for ``*.txt`` (and ``*.txt.gz``, archives) in sorted order. A file named
-    explicitly is read whatever its name, but only if it is a regular file; ``follow``:
-    follow symbolic links out of a folder (they are always followed inside it)."""
+    """Every input named by ``inputs``, in order: ``-`` is stdin (gunzipped when it is gzip),
+    a folder is walked recursively for the files ``names`` wants (``*.txt``, ``*.txt.gz`` and
+    archives by default) in sorted order. A file named explicitly is read whatever its name,
+    but only if it is a regular file; ``follow``: follow symbolic links out of a folder (they
+    are always followed inside it). A folder or archive that holds no input is a problem of
+    kind ``no_input``: a mistyped or empty dump is never a run that silently did nothing."""
     for item in inputs:
         if item == "-":
-            try:
-                data = _read_stream(sys.stdin.buffer, max_bytes)
-            except SourceError as exc:
-                yield SourceProblem.of("-", exc)
-            except OSError as exc:
-                yield SourceProblem("-", f"cannot read: {_os_reason(exc)}")
-            else:
-                yield Source("-", data=data)
+            yield _read_stdin(max_bytes)
             continue
         shown = display_name(item)
         try:
@@ -184,13 +238,34 @@ def iter_sources(
                 yield SourceProblem(shown, f"cannot read: {_os_reason(exc)}")
             continue
         if stat.S_ISDIR(mode):
-            yield from _walk(item, max_bytes, follow=follow)
+            skipped: Counter[str] = Counter()
+            yield from _not_empty(_walk(item, max_bytes, follow=follow, pick=names,
+                                        skipped=skipped),
+                                  shown, functools.partial(_nothing_found, skipped, "folder"))
         elif not stat.S_ISREG(mode):
             yield SourceProblem(shown, _special(mode) or "not a regular file")
         elif is_archive(item):
-            yield from iter_archive(item, max_bytes)
+            yield from _not_empty(iter_archive(item, max_bytes, names), shown, lambda: (
+                "no input found: no member of the archive is named like an input"))
         else:
             yield Source(shown, path=item)
+
+
+def read_path_list(path: str) -> list[str]:
+    """The inputs a list names, one a line (``find``, ``git diff --name-only``), or separated
+    by NUL bytes (``find -print0``, ``git diff -z``); ``-`` reads the list from stdin. Blank
+    lines are skipped; a name's bytes that are not UTF-8 are kept as the file system's
+    (``os.fsdecode``). An ``OSError`` when the list cannot be read."""
+    if path == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    if b"\0" in data:
+        lines = data.split(b"\0")
+    else:
+        lines = [line.rstrip(b"\r") for line in data.split(b"\n")]
+    return [os.fsdecode(line) for line in lines if line.strip()]
 
 
 class CountStopped(Exception):
@@ -198,7 +273,8 @@ class CountStopped(Exception):
 
 
 def count_inputs(
-    inputs: list[str], stop: threading.Event | None = None, follow: bool = False
+    inputs: list[str], stop: threading.Event | None = None, follow: bool = False,
+    names: NameFilter = ALL_TEXT,
 ) -> int:
     """How many items ``iter_sources`` will yield, for a progress bar: folders are walked by
     name (nothing is read) and archives are listed (a compressed tar is decompressed once).
@@ -213,18 +289,20 @@ def count_inputs(
     for item in inputs:
         check()
         if item != "-" and os.path.isdir(item):
-            for found in _walk(item, open_archives=False, follow=follow):
+            for found in _walk(item, open_archives=False, follow=follow, pick=names):
                 check()
                 archive = isinstance(found, Source) and found.path and is_archive(found.path)
-                total += _count_archive(found.path, check) if archive else 1  # type: ignore[arg-type]
+                total += (_count_archive(found.path, check, names)  # type: ignore[arg-type]
+                          if archive else 1)
         elif item != "-" and is_archive(item) and os.path.isfile(item):
-            total += _count_archive(item, check)
+            total += _count_archive(item, check, names)
         else:
             total += 1
     return total
 
 
-def _count_archive(path: str, check: Callable[[], None] = lambda: None) -> int:
+def _count_archive(path: str, check: Callable[[], None] = lambda: None,
+                   names: NameFilter = ALL_TEXT) -> int:
     def counted(entries: Iterable[bool]) -> int:
         total = 0
         for wanted in entries:
@@ -235,10 +313,11 @@ def _count_archive(path: str, check: Callable[[], None] = lambda: None) -> int:
     try:
         if path.lower().endswith(".zip"):
             with zipfile.ZipFile(path) as zf:
-                return counted(not i.is_dir() and (_wanted(i.filename) or is_archive(i.filename))
+                return counted(not i.is_dir() and (names.wanted(i.filename)
+                                                    or is_archive(i.filename))
                                for i in zf.infolist())
         with tarfile.open(path, mode="r:*") as tf:
-            return counted(not m.isdir() and (_wanted(m.name) or is_archive(m.name))
+            return counted(not m.isdir() and (names.wanted(m.name) or is_archive(m.name))
                            for m in tf)
     except Exception:  # a damaged archive: iter_archive names it; a count is only a nicety
         return 1

@@ -19,6 +19,11 @@ MISSING_KEYS: tuple[str, ...] = tuple(
 )
 
 
+def warning_kind(warning: str) -> str:
+    """``'date: year 2024 inferred from ...'`` -> ``'date'``."""
+    return warning.split(":", 1)[0].strip()
+
+
 def is_empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
@@ -36,5 +41,5 @@ def record_summary(record: Mapping[str, Any]) -> dict[str, Any]:
         "outlet": record.get("outlet"),
         "date": record.get("date"),
         "empty": [key for key in MISSING_KEYS if is_empty(record.get(key))],
-        "warnings": [w.split(":", 1)[0].strip() for w in record.get("warnings") or ()],
+        "warnings": [warning_kind(w) for w in record.get("warnings") or ()],
     }

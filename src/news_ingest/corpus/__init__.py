@@ -1,6 +1,7 @@
 """Corpus tools: what a maintainer needs between runs, one module per job.
 
-* ``state``: ``StateStore``, the incremental state (which inputs earlier runs ingested).
+* ``state``: ``StateStore``, the incremental state (which inputs earlier runs ingested);
+  ``keys``: how it names an input however its path was typed, and what a run may call vanished.
 * ``duplicates``: ``SeenIds`` (exact duplicates), ``NearDuplicates`` (MinHash),
   ``link_read_also`` (read-also items pointed at the records they name).
 * ``stats``: ``Stats``, the statistics of the records a run wrote.

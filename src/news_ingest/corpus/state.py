@@ -1,13 +1,15 @@
 """Incremental state: an SQLite file remembering, per input file, the SHA-256 of its bytes and
 the ids of its records, so that a run over a new dump can skip the files it has already
-ingested. All writes of a run are one transaction, committed only by ``commit_run``.
+ingested. All writes of a run are one transaction, committed only by ``commit_run``. Files
+are named by the caller (the runner uses ``keys``: paths relative to the state's folder).
 
 A corpus tool: it sits above the pipeline (it stores what its results hold) and below the
 runner. It never looks at input text, never prints and never exits.
 
-Its length (about 430 lines) is earned by one class whose every method is a step of the one
-transaction the file's integrity depends on (refcounted article rows, vanished files,
-rollback on any failure); split up, that invariant would be spread over modules.
+Its length (about 500 lines) is earned by one class whose every method is a step of the one
+transaction the file's integrity depends on (refcounted article rows, files to retry,
+vanished files, the upgrade of an older file, rollback on any failure); split up, that
+invariant would be spread over modules.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from ..errors import IngestError
 from ..text import match_key
+from .keys import state_base, stored_key
 
 if TYPE_CHECKING:
     from ..pipeline import Result
@@ -38,17 +41,21 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-#: Version of the state file's tables; a file with a higher version is refused.
-SCHEMA_VERSION = 1
+#: Version of the state file's tables; a file with a higher version is refused, one with a
+#: lower version is upgraded when it is opened. 2: ``files.done``, and names that are keys
+#: (``keys``: relative to the state's folder) where version 1 kept the path as spelt.
+SCHEMA_VERSION = 2
 _APPLICATION = "news-ingest state"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (
-    name TEXT PRIMARY KEY,          -- the source name as given (Source.name)
+    name TEXT PRIMARY KEY,          -- the input's key (keys.py), as the caller gives it
     digest TEXT NOT NULL,           -- sha256 hex of the input's bytes
     ids TEXT NOT NULL,              -- JSON list of the ids of its records, in order
-    ingested_at TEXT NOT NULL       -- ISO timestamp given by the caller
+    ingested_at TEXT NOT NULL,      -- ISO timestamp given by the caller
+    done INTEGER NOT NULL DEFAULT 1 -- 0: recorded, but to be tried again (it failed in part,
+                                    -- or a strict run refused its warnings)
 );
 CREATE TABLE articles (
     id TEXT PRIMARY KEY,
@@ -76,30 +83,48 @@ class StateWriteError(IngestError):
 
 @dataclass
 class RunCounts:
-    """What a run found, by input file: ``new`` and ``changed`` were ingested, ``unchanged``
-    were skipped, ``failed`` were read but gave no record (their earlier state is kept, so they
-    are tried again next run), ``vanished`` are in the state but were not seen by the run."""
+    """What a run found, by input file. Each file read is ``new``, ``changed`` (other bytes
+    than the state's), ``retried`` (the same bytes as a file an earlier run did not finish)
+    or ``unchanged`` (skipped); ``vanished`` are in the state but gone from where this run
+    looked. Of the files this run did not finish, which the next run tries again, ``failed``
+    met a problem and ``with_warnings`` gave records whose warnings a strict run refused (the
+    words of ``report.Report``)."""
 
     new: int = 0
     changed: int = 0
     unchanged: int = 0
     vanished: int = 0
+    retried: int = 0
     failed: int = 0
+    with_warnings: int = 0
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
 
     def summary(self) -> str:
-        """``'3 new, 1 changed, 120 unchanged, 2 vanished'`` (``, 1 failed`` when some did)."""
-        failed = f", {self.failed} failed" if self.failed else ""
+        """``'3 new, 1 changed, 120 unchanged, 2 vanished'``, then what was retried and what
+        will be: ``', 1 retried; tried again next run: 1 failed, 1 with warnings'``."""
+        retried = f", {self.retried} retried" if self.retried else ""
+        again = [f"{n} {what}" for n, what in ((self.failed, "failed"),
+                                               (self.with_warnings, "with warnings")) if n]
+        tail = f"; tried again next run: {', '.join(again)}" if again else ""
         return (f"{self.new} new, {self.changed} changed, {self.unchanged} unchanged, "
-                f"{self.vanished} vanished{failed}")
+                f"{self.vanished} vanished{retried}{tail}")
 
 
 def utc_now() -> str:
     """The current time in UTC as an ISO 8601 string (seconds), e.g. ``2024-11-07T09:30:00+00:00``.
     Only the default of ``StateStore.begin_run`` calls it."""
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _status(row: tuple[str, int] | tuple[str, int, str] | None, digest: str) -> str:
+    """What a file is to the state, from its row's ``(digest, done, ...)``."""
+    if row is None:
+        return "new"
+    if row[0] != digest:
+        return "changed"
+    return "unchanged" if row[1] else "retried"
 
 
 def _is_not_a_database(exc: sqlite3.Error) -> bool:
@@ -129,9 +154,14 @@ class StateStore:
     to disk, so a run of any size holds no per-file memory in Python. Reads during a run
     (``known``, ``classify``, ``title_index``, ``owner``) see the run's own pending writes.
 
-    Vanished files (in the state, neither recorded nor marked seen in this run) are removed from
-    the state by ``finish()`` together with their ``articles`` rows, unless
-    ``finish(drop_vanished=False)`` -- use that for a run over only part of a dump.
+    Vanished files (in the state, neither recorded nor marked seen in this run, and for which
+    ``finish(within=...)`` says yes: inside what the run looked at) are removed from the state
+    by ``finish()`` together with their ``articles`` rows, unless
+    ``finish(drop_vanished=False)``.
+
+    A file recorded with ``pending`` (it failed in part, or a strict run refused its warnings)
+    keeps its ids, so its records count as written (duplicates of them are dropped), but it
+    is not done: ``known`` leaves it out, so the next run parses it again (``retried``).
 
     Tables: ``files(name, digest, ids, ingested_at)``, ``articles(id, title_key, source_file,
     refs)`` (``refs`` counts the files holding the id, so an exact duplicate keeps its row when
@@ -194,6 +224,38 @@ class StateStore:
             )
         db.execute("CREATE TEMP TABLE IF NOT EXISTS run_seen (name TEXT PRIMARY KEY)")
         self._check_usable()
+        if version < SCHEMA_VERSION:
+            self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Schema 1 -> 2, in one transaction: the ``done`` column, and names made keys (two
+        spellings of one file become one key: the one ingested last is kept)."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("ALTER TABLE files ADD COLUMN done INTEGER NOT NULL DEFAULT 1")
+            base = state_base(self.path)
+            rows = db.execute("SELECT name, ingested_at FROM files ORDER BY ingested_at, rowid")
+            for name, at in rows.fetchall():
+                key = stored_key(name, base)
+                if key == name:
+                    continue
+                other = db.execute("SELECT ingested_at FROM files WHERE name = ?",
+                                   (key,)).fetchone()
+                if other is not None:
+                    if other[0] > at:  # the other spelling is the later: this one goes
+                        self._forget(name)
+                        continue
+                    self._forget(key)
+                db.execute("UPDATE files SET name = ? WHERE name = ?", (key, name))
+                db.execute("UPDATE articles SET source_file = ? WHERE source_file = ?",
+                           (key, name))
+            db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                       (str(SCHEMA_VERSION),))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
     def _check_usable(self) -> None:
         """Refuse, now rather than mid-run, a state file that is damaged or cannot be written:
@@ -242,15 +304,16 @@ class StateStore:
     # -- reading ------------------------------------------------------------------------------
 
     def known(self) -> dict[str, str]:
-        """Every file in the state: source name -> digest (read it once at the start of a run)."""
-        return dict(self._db.execute("SELECT name, digest FROM files"))
+        """Every file in the state that is done: name -> digest (read it once at the start of
+        a run). A file to retry is left out: its bytes are parsed again."""
+        return dict(self._db.execute("SELECT name, digest FROM files WHERE done"))
 
     def classify(self, name: str, digest: str) -> str:
-        """``'new'`` (name not in the state), ``'changed'`` (other digest) or ``'unchanged'``."""
-        row = self._db.execute("SELECT digest FROM files WHERE name = ?", (name,)).fetchone()
-        if row is None:
-            return "new"
-        return "unchanged" if row[0] == digest else "changed"
+        """``'new'`` (name not in the state), ``'changed'`` (other digest), ``'retried'`` (same
+        digest, not done) or ``'unchanged'``."""
+        row = self._db.execute("SELECT digest, done FROM files WHERE name = ?",
+                               (name,)).fetchone()
+        return _status(row, digest)
 
     def file_ids(self, name: str) -> list[str] | None:
         """The ids of a file's records as stored, or ``None`` for a file not in the state."""
@@ -276,16 +339,18 @@ class StateStore:
             index.setdefault(key, record_id)
         return index
 
-    def vanished(self, seen: Iterable[str] | None = None) -> list[str]:
+    def vanished(self, seen: Iterable[str] | None = None,
+                 within: Callable[[str], bool] | None = None) -> list[str]:
         """Names in the state not in ``seen``, sorted. Without ``seen``: not recorded or marked
-        seen in the current run (which needs a run in progress)."""
+        seen in the current run (which needs a run in progress), and (with ``within``) for
+        which ``within(name)`` is true: inside what the run looked at."""
         if seen is None:
             self._need_run()
             rows = self._db.execute(
                 "SELECT name FROM files WHERE name NOT IN (SELECT name FROM temp.run_seen)"
                 " ORDER BY name"
             )
-            return [row[0] for row in rows]
+            return [row[0] for row in rows if within is None or within(row[0])]
         names = set(seen)
         rows = self._db.execute("SELECT name FROM files ORDER BY name")
         return [row[0] for row in rows if row[0] not in names]
@@ -323,20 +388,26 @@ class StateStore:
         ids: Iterable[str],
         titles: Iterable[tuple[str, str]] = (),
         at: str | None = None,
+        pending: str | None = None,
     ) -> str:
         """Store a file ingested in this run: its digest, its records' ids (in order) and, per id,
         the title key (``titles``: ``(id, title_key)`` pairs). Returns what the file was
-        (``'new'``, ``'changed'``, ``'unchanged'``) and counts it. A file that gave no records is
-        stored with ``ids=[]``; one that is not stored vanishes at ``finish``."""
+        (``'new'``, ``'changed'``, ``'retried'``, ``'unchanged'``) and counts it. A file that
+        gave no records is stored with ``ids=[]``; one that is not stored vanishes at
+        ``finish``. ``pending`` (``'failed'`` or ``'with_warnings'``): the file is stored but
+        not done, and counted so; the next run tries it again."""
         self._need_run()
         ids = list(ids)
         db = self._db
-        row = db.execute("SELECT digest, ids FROM files WHERE name = ?", (name,)).fetchone()
-        status = "new" if row is None else ("unchanged" if row[0] == digest else "changed")
+        row = db.execute("SELECT digest, done, ids FROM files WHERE name = ?",
+                         (name,)).fetchone()
+        status = _status(row, digest)
         if self._see(name):
-            setattr(self._counts, status, getattr(self._counts, status) + 1)
+            self._count(status)
+            if pending is not None:
+                self._count(pending)
         new_ids = list(dict.fromkeys(ids))
-        old_ids = set(json.loads(row[1])) if row is not None else set()
+        old_ids = set(json.loads(row[2])) if row is not None else set()
         keys = dict(titles)
         for record_id in sorted(old_ids.difference(new_ids)):
             self._release(record_id, name)
@@ -349,18 +420,26 @@ class StateStore:
                     (record_id, keys.get(record_id), name),
                 )
         db.execute(
-            "INSERT INTO files (name, digest, ids, ingested_at) VALUES (?, ?, ?, ?)"
+            "INSERT INTO files (name, digest, ids, ingested_at, done) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (name) DO UPDATE SET digest = excluded.digest, ids = excluded.ids,"
-            " ingested_at = excluded.ingested_at",
-            (name, digest, json.dumps(ids), at if at is not None else self._at),
+            " ingested_at = excluded.ingested_at, done = excluded.done",
+            (name, digest, json.dumps(ids), at if at is not None else self._at,
+             int(pending is None)),
         )
         return status
 
-    def record_result(self, result: Result, digest: str, at: str | None = None) -> str:
-        """``record_file`` for a pipeline result: ids and title keys from its records."""
+    def _count(self, what: str) -> None:
+        setattr(self._counts, what, getattr(self._counts, what) + 1)
+
+    def record_result(self, result: Result, digest: str, at: str | None = None, *,
+                      name: str | None = None, pending: str | None = None) -> str:
+        """``record_file`` for a pipeline result (under ``name``, default its key, else its
+        name): ids and title keys from its records."""
         pairs = result.ids_and_titles()
-        return self.record_file(result.name, digest, [rid for rid, _ in pairs],
-                                [(rid, title_key(title or "")) for rid, title in pairs], at)
+        name = name or getattr(result, "key", None) or result.name
+        return self.record_file(name, digest, [rid for rid, _ in pairs],
+                                [(rid, title_key(title or "")) for rid, title in pairs], at,
+                                pending)
 
     def mark_seen(self, name: str) -> None:
         """Note a file skipped as unchanged (it must be in the state): it will not vanish."""
@@ -370,13 +449,18 @@ class StateStore:
         if self._see(name):
             self._counts.unchanged += 1
 
-    def mark_failed(self, name: str) -> None:
-        """Note a file that was read but gave no record: a known file keeps its earlier row (it
-        neither vanishes nor counts as ingested, and its digest differs from the new bytes, so
-        the next run tries it again); an unknown one is not stored at all."""
+    def mark_failed(self, name: str, digest: str | None = None) -> None:
+        """Note a file that gave no record: a known file keeps its earlier row (it does not
+        vanish, and its digest differs from the new bytes, so the next run tries it again); an
+        unknown one is not stored at all. With the ``digest`` of the bytes read, it is also
+        counted as what it was (``new``, ``changed``, ...)."""
         self._need_run()
         if self._see(name):
             self._counts.failed += 1
+            if digest is not None:
+                row = self._db.execute("SELECT digest, done FROM files WHERE name = ?",
+                                       (name,)).fetchone()
+                self._count(_status(row, digest))
 
     def _release(self, record_id: str, name: str) -> None:
         """File ``name`` no longer holds ``record_id``."""
@@ -407,11 +491,13 @@ class StateStore:
             self._release(record_id, name)
         self._db.execute("DELETE FROM files WHERE name = ?", (name,))
 
-    def finish(self, drop_vanished: bool = True) -> RunCounts:
-        """End the run's bookkeeping (still uncommitted): count the vanished files and, unless
+    def finish(self, drop_vanished: bool = True,
+               within: Callable[[str], bool] | None = None) -> RunCounts:
+        """End the run's bookkeeping (still uncommitted): count the vanished files (with
+        ``within``: only those for which it is true, inside what the run looked at) and, unless
         ``drop_vanished`` is false, remove them and their articles from the state."""
         self._need_run()
-        gone = self.vanished()
+        gone = self.vanished(within=within)
         if drop_vanished:
             for name in gone:
                 self._forget(name)

@@ -15,6 +15,7 @@ Nothing here needs a cluster; URLs other than local paths need ``fsspec`` (the d
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import os
 import posixpath
@@ -121,38 +122,42 @@ def write_part(
     path: str | None = f"{root.rstrip('/')}/{part_name(index, fmt)}"
     records = [record for r in results if isinstance(r, FileResult) for record in r.records]
     if records:
-        _write_part(path, fmt, records, defuse, options)
+        _write_part(path, fmt, records, defuse, options, config.fields, config.bom)
     else:
         path = None
     return PartResult(path, len(records), [FileOutcome.of(r) for r in results])
 
 
 def _write_part(path: str, fmt: str, records: list[dict[str, Any]], defuse: bool,
-                options: dict[str, Any]) -> None:
-    """Write ``records`` to ``path``, all or nothing."""
+                options: dict[str, Any], keys: tuple[str, ...] | None = None,
+                bom: bool = False) -> None:
+    """Write ``records`` (their ``keys``; a byte-order mark first with ``bom``) to ``path``,
+    all or nothing."""
+    render = functools.partial(_render, keys=keys, bom=bom)
     binary = get_format(fmt).binary
     fsspec = import_fsspec()
     fs, fs_path = fsspec.core.url_to_fs(path, **options)
     if is_local(fs):
         os.makedirs(os.path.dirname(fs_path), exist_ok=True)
         with open_output(fs_path, binary=binary) as stream:
-            _render(stream, fmt, records, defuse)
+            render(stream, fmt, records, defuse)
         return
     # Object stores: render first, then one upload at close (nothing partial is ever stored).
     buffer = io.BytesIO()
     if binary:
-        _render(buffer, fmt, records, defuse)
+        render(buffer, fmt, records, defuse)
     else:
         text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
-        _render(text, fmt, records, defuse)
+        render(text, fmt, records, defuse)
         text.flush()
         text.detach()
     with fsspec.open(path, "wb", **options) as stream:
         stream.write(buffer.getvalue())
 
 
-def _render(stream: Any, fmt: str, records: list[dict[str, Any]], defuse: bool) -> None:
-    writer = make_writer(fmt, stream, defuse_formulas=defuse)
+def _render(stream: Any, fmt: str, records: list[dict[str, Any]], defuse: bool, *,
+            keys: tuple[str, ...] | None = None, bom: bool = False) -> None:
+    writer = make_writer(fmt, stream, defuse_formulas=defuse, keys=keys, bom=bom)
     for record in records:
         writer.write(record)
     writer.close()
