@@ -69,6 +69,7 @@ def test_invalid_calendar_date_gives_no_iso_and_no_exception() -> None:
         ("Sun Nov 12 10:30:00 2023", "2023-11-12"),  # through the dateutil fallback
         ("تاريخ النشر: 12th, November 2023 GMT", "2023-11-12"),
         ("Published: Mon, 26 Feb 2018 02:20:10 GMT", "2018-02-26"),
+        ("15 أكتوبر ,2023: 11:02 ص GST", "2023-10-15"),  # comma before the year, Gulf time
     ],
 )
 def test_read_date_english_and_iso(text: str, iso: str) -> None:

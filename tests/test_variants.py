@@ -102,6 +102,23 @@ def test_glued_labels_come_apart() -> None:
     assert uses[5] == [("dropped", "chrome:upstream-tags"), ("source", "field")]
 
 
+def test_text_glued_before_a_source_label_comes_apart() -> None:
+    """A source label glued to the end of the last sentence: the sentence stays the last
+    paragraph, the label gives the outlet (site layout and generic layout alike)."""
+    sentence = "وأكد الوزير أن المحادثات ستستمر خلال الأسبوع المقبل في العاصمة."
+    aggregator = (f"عنوان الخبر هنا للتجربة\nتاريخ النشر: 8th, December 2024 GMT\n"
+                  "وصل الرئيس إلى العاصمة في زيارة رسمية تستمر يومين.\n"
+                  f"{sentence}المصدر: الأهرام\n")
+    generic = ("وزير الخارجية يبحث مع نظيره تطورات الأوضاع في المنطقة\n"
+               "بحث وزير الخارجية اليوم مع نظيره في اتصال هاتفي تطورات الأوضاع في المنطقة "
+               f"وسبل دعم جهود التهدئة.\n{sentence}المصدر: الأهرام\n")
+    for text, layout in ((aggregator, "aggregator"), (generic, "generic")):
+        (rec,) = process(Source("x.txt", data=text.encode()), CTX).records
+        assert rec["layout"] == layout
+        assert rec["outlet"] == "الأهرام"
+        assert rec["body"].split("\n\n")[-1] == sentence
+
+
 def test_a_bare_read_also_marker_gives_no_item() -> None:
     rec = record("aggregator/variant-byline-bare-read-also.txt")
     assert rec["read_also"] == []
@@ -268,6 +285,61 @@ def test_captions_and_subtitles_between_headline_and_text() -> None:
     assert raw.fields["summary"][0].startswith("الأمير تركي الفيصل")
     assert [u.rule for u in raw.lines if u.role == "dropped"].count("caption") == 4
     assert raw.paragraphs[0].startswith("أقامت صحيفة")
+
+
+def test_a_standfirst_under_its_label_alone_is_the_summary_not_the_title() -> None:
+    """'ملخص' alone on its line: the next line is the summary, and the headline above keeps
+    its place."""
+    text = ("أسعار الذهب تقفز إلى مستوى قياسي مع صعود الأوقية عالميا\nملخص\n"
+            "سجل سعر الذهب أعلى مستوى في تاريخه بالسوق المحلية مدفوعا بارتفاع الأسعار العالمية\n"
+            "بقلم: سامي يوسف\nالخميس 6 فبراير 2025 13:45\n"
+            "قفزت أسعار الذهب خلال تعاملات اليوم إلى مستوى قياسي جديد، إذ سجل سعر الغرام نحو "
+            "4100 جنيه مقارنة بختام تعاملات أمس.\n")
+    (rec,) = process(Source("x.txt", data=text.encode()), CTX).records
+    assert rec["title"] == "أسعار الذهب تقفز إلى مستوى قياسي مع صعود الأوقية عالميا"
+    assert rec["summary"].startswith("سجل سعر الذهب أعلى مستوى")
+    assert (rec["date"], rec["author"]) == ("2025-02-06", "سامي يوسف")
+    assert rec["body"].startswith("قفزت أسعار الذهب")
+
+
+def test_a_date_beside_a_byline_on_one_line_is_the_date() -> None:
+    """'name | date' under the headline gives the date; a line of the text that holds a '|'
+    and a date is left alone."""
+    text = ("مطار المدينة يستقبل أكثر من عشرة ملايين مسافر في ستة أشهر\n"
+            "سامي يوسف   |23.09.2024 - تحديث : 24.09.2024\n"
+            "استقبل مطار المدينة الدولي أكثر من عشرة ملايين مسافر خلال الأشهر الستة الأولى من "
+            "العام الجاري، بزيادة كبيرة.\n")
+    (rec,) = process(Source("x.txt", data=text.encode()), CTX).records
+    assert (rec["date"], rec["date_raw"]) == ("2024-09-23", "23.09.2024")
+    english = ("Airport passenger numbers climb to a record in the first half\n"
+               "By Jane Doe | May 12, 2024\n"
+               "The city's airport handled more passengers in the first half of the year than "
+               "in any half-year before, the operator said on Sunday.\n")
+    (rec,) = process(Source("x.txt", data=english.encode()), CTX).records
+    assert rec["date"] == "2024-05-12"
+
+
+def test_a_caption_that_dates_and_credits_its_photo_is_not_a_headline() -> None:
+    """With the headline lost, a caption ending in a full date and a bracketed credit is
+    dropped by name, and the date stamp just before the text is the date."""
+    text = ("2025-02-17T14:05:00+03:00\n"
+            "عمال يزيلون الأنقاض من طريق في ريف المدينة الجنوبي - 16 شباط 2025 (الوكالة/ سامي)\n"
+            "أعلنت فرق الدفاع المدني إعادة فتح طريق رئيسي يربط بين عدد من القرى، بعد أعمال "
+            "استمرت أسبوعين لإزالة الأنقاض.\n")
+    (raw,) = parse_text(text, LayoutSet.load())
+    assert raw.title is None
+    assert ("dropped", "chrome:dated-caption") in [(u.role, u.rule) for u in raw.lines]
+    (rec,) = process(Source("x.txt", data=text.encode()), CTX).records
+    assert (rec["title"], rec["date"]) == (None, "2025-02-17")
+
+
+def test_a_breadcrumb_from_the_home_page_is_not_the_headline() -> None:
+    text = ("Ru En\nالرئيسية / أخبار\nمعرض للمنتجات الحلال في موسكو يستقطب مشاركين\n"
+            "٢٩ يناير ٢٠٢٥\nانطلقت في موسكو فعاليات المعرض الدولي بمشاركة أكثر من مئة شركة.\n"
+            "المصدر: تتار إنفورم\n")
+    (rec,) = process(Source("x.txt", data=text.encode()), CTX).records
+    assert rec["layout"] == "russia-islamic-world"
+    assert rec["title"] == "معرض للمنتجات الحلال في موسكو يستقطب مشاركين"
 
 
 def test_a_page_with_no_sentence_is_a_named_failure() -> None:

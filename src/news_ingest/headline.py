@@ -125,6 +125,21 @@ class HeaderReading:
             self.date_lines[text] = known
         return known
 
+    def date_part(self, text: str) -> str:
+        """The date of a line that holds a date beside a byline, split at '|' ('محمد أرسلان |
+        23.09.2024', 'By Jane Doe | May 12, 2024'): the one part that is a date, when the others
+        are short and hold no digit (a name, a desk); else ''."""
+        if "|" not in text:
+            return ""
+        parts = [p.strip(" -–—") for p in text.split("|")]
+        dates = [p for p in parts if p and self.is_date_line(p)]
+        others = [p for p in parts if p and p not in dates]
+        if len(dates) == 1 and others and all(
+                len(p.split()) <= 4 and not _DIGIT.search(p) and not reads_as_sentence(p)
+                for p in others):
+            return dates[0]
+        return ""
+
     def above_date(self, head: list[Entry]) -> int | None:
         """The headline-like line just above the date label (or, with no label, the first date
         line), past dropped lines; None when there is no date or no such line above it."""

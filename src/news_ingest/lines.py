@@ -67,6 +67,7 @@ class LinesParser(HeaderReading):
         self.date_lines: dict[str, bool] = {}
         self.entries_list: list[Entry] = []
         self.captions: list[Entry] = []
+        self.before: list[Entry] = []  # text glued before a field's label ('… الجاري.المصدر: X')
         self.bylines: list[str] = []  # bylines before the text
 
     def use(self, index: int, role: str, rule: str = "") -> None:
@@ -99,22 +100,41 @@ class LinesParser(HeaderReading):
                     continue
             entry, rest = self.match_rules(i, line, start, present)
             if rest is None or not rest.strip():
+                out.extend(self.before)
                 out.append(entry)
+                self.before.clear()
             else:
+                self.before.clear()
                 out.extend(self.classify(i, line))
             if self.captions:  # a caption beside a field ('… Photo: X / AFP'): dropped by name
                 out.extend(self.captions)
                 self.captions.clear()
+        if layout.next_line_fields:
+            self.label_alone(out)
         return out
+
+    def label_alone(self, out: list[Entry]) -> None:
+        """A label alone on its line ('ملخص') whose field takes the next line: that text line
+        becomes the field's value, the label line is dropped."""
+        for n, entry in enumerate(out):
+            if entry.kind != "field" or entry.value or entry.name not in \
+                    self.layout.next_line_fields:
+                continue
+            k = next((k for k in range(n + 1, len(out)) if out[k].kind != "drop"), None)
+            if k is not None and out[k].kind == "text":
+                nxt = out[k]
+                out[k] = Entry(nxt.index, nxt.text, "field", "field", entry.name, nxt.text)
+                out[n] = Entry(entry.index, entry.text, "drop", f"label:{entry.name}")
 
     def classify(self, i: int, line: str, depth: int = 0) -> list[Entry]:
         """What ``line`` is. Text that a rule's ``rest`` group leaves over (glued after a label,
         or standing before an update stamp) is classified again, on the same line number."""
         entry, rest = self.match_rules(i, line)
+        before, self.before = self.before, []
         if rest is None or not rest.strip() or depth >= 3:
-            return [entry]
+            return [*before, entry]
         again = self.classify(i, rest.strip(), depth + 1)
-        return [*again, entry] if entry.rule == "update-stamp" else [entry, *again]
+        return [*again, entry] if entry.rule == "update-stamp" else [*before, entry, *again]
 
     def match_rules(self, i: int, line: str, start: int | None = 0,
                     present: set[int] | None = None) -> tuple[Entry, str | None]:
@@ -144,6 +164,10 @@ class LinesParser(HeaderReading):
                 caption = _group(m, "caption")
                 if caption and caption.strip():
                     self.captions.append(Entry(i, caption.strip(), "drop", "caption"))
+                before = _group(m, "before")
+                if before and before.strip():
+                    self.before.append(Entry(i, before.strip(), "text"))
+                    line = line[len(before):]
                 return Entry(i, line, "field", "field", name, value), _group(m, "rest")
             if m.group("colon") or self.is_date_line(m.group("value")):  # a date label
                 value = m.group("value").strip().rstrip(",،;")
@@ -229,7 +253,8 @@ class LinesParser(HeaderReading):
                 and not raw.related and text.casefold() == raw.title.casefold():
             self.use(i, "dropped", "repeated-title")
             return
-        if self.is_date_line(text):
+        if self.is_date_line(text) or (n < body_start and (part := self.date_part(text))):
+            text = text if self.is_date_line(text) else part
             # Beside the headline: within `standalone_date.within` lines of it (with the page
             # rules: anywhere between it and the text); with no headline, just before the text.
             if raw.title is not None:

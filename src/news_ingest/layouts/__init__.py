@@ -108,6 +108,8 @@ class Layout:
     min_score: float = 1.0
     fields: list[tuple[str, re.Pattern[str], bool]] = field(default_factory=list)
     field_needs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Fields whose label may stand alone on its line, the value on the next ('ملخص').
+    next_line_fields: frozenset[str] = frozenset()
     chrome: list[Rule] = field(default_factory=list)
     boilerplate: list[Rule] = field(default_factory=list)
     glued_labels: list[Rule] = field(default_factory=list)
@@ -250,6 +252,8 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
         layout.fields.append((name, regex, bool(fspec.get("repeat", False))))
         if fspec.get("needs"):
             layout.field_needs[name] = tuple(fspec["needs"])
+        if fspec.get("next_line"):
+            layout.next_line_fields |= {name}
     for key in ("chrome", "boilerplate", "glued_labels", "related"):
         rules = [
             Rule(r["name"], compile_(r["pattern"], f"{key}.{i}.pattern"), tuple(r.get("needs", ())))

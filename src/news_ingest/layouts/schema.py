@@ -78,7 +78,7 @@ LAYOUT_SCHEMA: dict[str, Any] = {
                 "required": ["pattern"],
                 "additionalProperties": False,
                 "properties": {"pattern": _PATTERN, "repeat": {"type": "boolean"},
-                               "needs": _NEEDS},
+                               "next_line": {"type": "boolean"}, "needs": _NEEDS},
             },
         },
         "glued_labels": {"type": "array", "items": _NAMED_PATTERN},
