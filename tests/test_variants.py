@@ -202,8 +202,8 @@ def test_a_page_whose_header_the_crawl_lost_still_gives_its_text() -> None:
      "أ ش أ", "القاهرة - 3 أكتوبر 2024"),
     ("event-date-in-body-no-date", "افتتاح معرض الكتاب الدولي بمشاركة 50 دولة", None, None,
      "افتتح وزير الثقافة"),
-    ("ambiguous-slash-date", "وزير النفط يبحث مع شركات أجنبية زيادة الإنتاج", None, None,
-     "بحث وزير النفط"),
+    ("ambiguous-slash-date", "وزير النفط يبحث مع شركات أجنبية زيادة الإنتاج", "2024-06-04",
+     None, "بحث وزير النفط"),
     ("standfirst-publie-partager",
      "Le Niger et le Bénin rouvrent leur frontière après huit mois de fermeture", "2024-04-12",
      None, "Le Niger et le Bénin ont annoncé"),  # the standfirst is the summary
@@ -237,9 +237,9 @@ def test_dates_that_are_not_the_publication_date_are_named_not_taken() -> None:
     assert rec["date"] is None
     assert ("date: no publication date stated; seen, not taken: 'الأحد 2024-11-24 12:40 م' "
             "(above the headline)") in rec["warnings"]
-    rec = record("generic/ambiguous-slash-date.txt")
-    assert (rec["date"], rec["date_raw"]) == (None, "04/06/2024")
-    assert "date: '04/06/2024' could be day/month or month/day; not taken" in rec["warnings"]
+    rec = record("generic/ambiguous-slash-date.txt")  # an Arabic page: day first, said
+    assert (rec["date"], rec["date_raw"]) == ("2024-06-04", "04/06/2024")
+    assert "date: '04/06/2024' read day first, as arabic pages write dates" in rec["warnings"]
     rec = record("generic/real-crawl-date-artefact.txt")
     assert rec["date"] == "2025-08-07" and not first_paragraph(rec).startswith("date")
 
@@ -317,6 +317,62 @@ def test_a_date_beside_a_byline_on_one_line_is_the_date() -> None:
                "in any half-year before, the operator said on Sunday.\n")
     (rec,) = process(Source("x.txt", data=english.encode()), CTX).records
     assert rec["date"] == "2024-05-12"
+
+
+def test_a_slash_date_reads_day_first_only_on_a_page_in_a_day_first_language() -> None:
+    """'05/09/2024' is 5 September on a French or Arabic page, said in a warning; on an
+    English page it stays null, its two readings named."""
+    french = ("Importations : le gouvernement durcit les conditions de domiciliation\n"
+              "Publié le 05/09/2024 à 15h30\n"
+              "Les importateurs devront désormais présenter un certificat de conformité pour "
+              "obtenir la domiciliation bancaire de leurs opérations, selon une note.\n")
+    (rec,) = process(Source("x.txt", data=french.encode()), CTX).records
+    assert (rec["date"], rec["date_raw"]) == ("2024-09-05", "05/09/2024 à 15h30")
+    assert "date: '05/09/2024 à 15h30' read day first, as french pages write dates" \
+        in rec["warnings"]
+    arabic = ("الحكومة تشدد شروط التوطين البنكي لعمليات الاستيراد\nنشر في 05/09/2024\n"
+              "أعلنت وزارة التجارة أن المستوردين سيكونون ملزمين بتقديم شهادة مطابقة قبل شحن "
+              "البضائع، وفق مذكرة وجهت إلى البنوك التجارية.\n")
+    (rec,) = process(Source("x.txt", data=arabic.encode()), CTX).records
+    assert rec["date"] == "2024-09-05"
+    english = ("Importers face stricter rules for bank domiciliation of their shipments\n"
+               "Published 05/09/2024\n"
+               "Importers will have to present a certificate of conformity issued before the "
+               "goods are shipped, according to a note sent to the banks.\n")
+    (rec,) = process(Source("x.txt", data=english.encode()), CTX).records
+    assert (rec["date"], rec["date_raw"]) == (None, "05/09/2024")
+    assert "date: '05/09/2024' could be day/month or month/day; not taken" in rec["warnings"]
+
+
+def test_a_labelled_date_followed_by_chrome_on_its_line_is_the_date() -> None:
+    """'Publié le 18 mars 2025 Lecture : 4 minutes.': the date, and the reading time dropped
+    by name on the same line; a sentence that opens with a date after a label-like word is
+    text."""
+    text = ("Entre Rabat et Nouakchott, le chantier discret d'un corridor routier\n"
+            "Publié le 18 mars 2025 Lecture : 4 minutes.\n"
+            "Le 3 mars 2025, les deux capitales ont relancé le projet de corridor routier vers "
+            "le Sahel, loin des projecteurs.\n"
+            "Selon un responsable, l'objectif est de réduire de moitié le temps de transit des "
+            "camions entre les ports.\n")
+    (raw,) = parse_text(text, LayoutSet.load())
+    assert raw.fields["date"] == ["18 mars 2025"]
+    assert [(u.line, u.role, u.rule) for u in raw.lines if u.line == 2] == [
+        (2, "date", "date-label"), (2, "dropped", "chrome:reading-time")]
+    assert raw.paragraphs[0].startswith("Le 3 mars 2025, les deux capitales")
+
+
+def test_a_short_sentence_right_under_the_date_line_opens_the_text() -> None:
+    """Under the header's date line, a sentence shorter than a paragraph is the text's first
+    paragraph, not a subtitle."""
+    text = ("الغد\nالمياه الجوفية.. الرصيد الذي نستنزفه بصمت\n"
+            "الأحد 3 تشرين الثاني 2024 - 11:05 م\n"
+            "ليس سرا أن الأردن من أفقر دول العالم مائيا.\n"
+            "لكن ما لا يقال بصوت عال هو أننا نسحب من أحواضنا الجوفية كل عام أكثر مما تعيده "
+            "الأمطار، وفق أرقام رسمية.\n")
+    (rec,) = process(Source("x.txt", data=text.encode()), CTX).records
+    assert rec["date"] == "2024-11-03"
+    assert rec["summary"] is None
+    assert first_paragraph(rec) == "ليس سرا أن الأردن من أفقر دول العالم مائيا."
 
 
 def test_a_caption_that_dates_and_credits_its_photo_is_not_a_headline() -> None:

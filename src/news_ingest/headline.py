@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .layouts import WORD_EDGES as _WORD_EDGES
 from .layouts import Layout
 from .model import RawArticle
 from .text import match_key
@@ -32,7 +33,6 @@ def is_headline(line: str, layout: Layout) -> bool:
 _CLAUSE_END = frozenset(".:;,،؛")
 # A sentence end inside a line ('… الأوسط. 18.02.2026'), not an ellipsis ('العام.. فما').
 _INNER_SENTENCE_END = re.compile(r"(?<![.…])[.!?؟][\"'”’»)\]]*\s+[^\s.…]")
-_WORD_EDGES = "\"'“”‘’«»()[]{}.,،؛;:!?؟…-–—|/"
 # A lead sentence's own date (see `_LinesParser.lead_dateline`): a place of one to four words
 # before it, a dash, bracket or slash after it; or a sentence end before it and ', <outlet>'
 # closing the paragraph after it.
@@ -281,14 +281,18 @@ class HeaderReading:
             e.kind == "field" or len(e.text.split()) <= 12 for e in between)
 
     def header_line(self, i: int, text: str) -> None:
-        """A line between the headline and the text: a credit naming the outlet, a subtitle
-        (the record's summary), or a photo caption."""
+        """A line between the headline and the text: a credit naming the outlet, a sentence
+        right under the header's date line (the text's first paragraph, however short), a
+        subtitle (the record's summary), or a photo caption."""
         raw, layout = self.raw, self.layout
         words = text.split()
+        above = next((use.role for use in reversed(raw.lines) if use.role != "dropped"), None)
         if len(words) <= layout.credit_max_words and "source" not in raw.fields \
                 and self.is_outlet(text):
             raw.add("source", text)
             self.use(i, "source", "credit-line")
+        elif above == "date" and reads_as_sentence(text) and text not in self.repeated:
+            self.body_line(i, text)
         elif layout.summary_min_words and len(words) >= layout.summary_min_words \
                 and "summary" not in raw.fields and text not in self.repeated:
             raw.add("summary", text)

@@ -30,6 +30,8 @@ from .model import LineUse, RawArticle, RawEmbed, RawItem
 from .text import match_key
 
 _URL = re.compile(r"https?://\S+")
+_DATE_SCAN = 120  # a labelled date starts its value: only the value's start is searched
+_SEPARATORS = " \t|·•▪-–—,،;"
 _BYLINE_PARTS = re.compile(r"[-–—/|,،()]")
 # A place and an agency glued before the lead sentence: 'الكويت - كونا - أعلنت', 'مسقط -
 # العمانية: أظهرت' (the agency must be a known outlet).
@@ -172,7 +174,25 @@ class LinesParser(HeaderReading):
             if m.group("colon") or self.is_date_line(m.group("value")):  # a date label
                 value = m.group("value").strip().rstrip(",،;")
                 return Entry(i, line, "field", "date-label", "date", value), None
+            split = self.date_then_chrome(i, m.group("value"))
+            if split is not None:
+                return Entry(i, line, "field", "date-label", "date", split[0]), split[1]
         return Entry(i, line, "text"), None
+
+    def date_then_chrome(self, i: int, value: str) -> tuple[str, str] | None:
+        """A date label's value that is a date and then site chrome on the same line ('18 mars
+        2025 Lecture : 4 minutes.'): the date, and the rest to classify again. The rest must be
+        a line the layout drops, so a sentence that opens with a date ('Le 3 mars, le …') is
+        never cut."""
+        value = value.strip()
+        found = self.layout.date_reader.find(value[:_DATE_SCAN])
+        if not found or found[0].start != 0 or found[0].month is None:
+            return None
+        date, rest = value[:found[0].end], value[found[0].end:].strip(_SEPARATORS)
+        if not rest or not self.is_date_line(date) or \
+                self.match_rules(i, rest)[0].kind != "drop":
+            return None
+        return date, rest
 
     # -- phase 2: the headline, and where the text starts
 

@@ -7,8 +7,9 @@ said in ``warnings``, never guessed.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .dates import DateReader
@@ -57,12 +58,15 @@ def _dedupe(values: Iterable[str]) -> list[str]:
 def normalise_date(
     date_raw: str | None, evidence: list[str], warnings: list[str],
     reader: DateReader | None = None,
+    day_first: Callable[[Sequence[str]], str | None] | None = None,
 ) -> str | None:
     """ISO date of a date line, inferring a missing year only from the article's own text.
 
     ``('٠٧ نوفمبر', ['… 7 نوفمبر/تشرين الثاني 2024.'])`` -> ``'2024-11-07'`` plus a warning.
     A date that could be read two ways, or whose line names a weekday it does not fall on, is
-    not trusted: None, and a warning says why.
+    not trusted: None, and a warning says why. ``day_first`` names the language of the text
+    when its writers put the day first (see `Layout.written_day_first`): then a slash date
+    reads day first, and a warning says so.
     """
     reader = reader or DateReader.packaged()
     if date_raw is None:
@@ -72,7 +76,11 @@ def normalise_date(
     if parts is None:
         warnings.append(f"date: could not read '{date_raw}'")
         return None
-    if parts.ambiguous:
+    language = day_first(evidence) if parts.ambiguous and day_first is not None else None
+    if language is not None:
+        warnings.append(f"date: '{date_raw}' read day first, as {language} pages write dates")
+        parts = dataclasses.replace(parts, ambiguous=False)
+    elif parts.ambiguous:
         warnings.append(f"date: '{date_raw}' could be day/month or month/day; not taken")
         return None
     if parts.year is None and parts.month is not None and parts.day is not None:
@@ -126,9 +134,11 @@ def _embed(raw: RawEmbed, reader: DateReader) -> dict[str, Any]:
 def normalise(
     raw: RawArticle, source_file: str, lexicon: TagLexicon | None = None,
     reader: DateReader | None = None,
+    day_first: Callable[[Sequence[str]], str | None] | None = None,
 ) -> Article:
     """Turn what the parser found into the documented record. ``reader`` reads dates with the
-    words of the layout that parsed ``raw`` (the packaged words when None)."""
+    words of the layout that parsed ``raw`` (the packaged words when None); ``day_first``
+    settles the order of a slash date (see `normalise_date`)."""
     reader = reader or DateReader.packaged()
     warnings = [clean_line(note) for note in raw.notes]
     title = clean_line(raw.title or "") or None
@@ -138,7 +148,7 @@ def normalise(
                                   for v in raw.fields.get("source", [])) if s)
     date_raw = raw.first("date") or None  # an empty label states nothing
     evidence = [title or "", *paragraphs]
-    date = normalise_date(date_raw, evidence, warnings, reader)
+    date = normalise_date(date_raw, evidence, warnings, reader, day_first)
     tags_raw = raw.first("tags") or None
     tags = split_tags(tags_raw, evidence, lexicon) if tags_raw else []
     if not body:

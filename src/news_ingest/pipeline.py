@@ -290,8 +290,9 @@ def _process(item: Source, ctx: Context, result: Result) -> None:
                 record = {"source_file": item.name, "warnings": [], **raw.to_dict()}
                 result.records.append(record)  # type: ignore[arg-type]  (never encoded)
                 continue
-            reader = ctx.layouts.get(raw.layout).date_reader
-            record = normalise(raw, item.name, ctx.lexicon, reader).to_dict()
+            layout = ctx.layouts.get(raw.layout)
+            record = normalise(raw, item.name, ctx.lexicon, layout.date_reader,
+                               layout.written_day_first).to_dict()
             if isinstance(result, EncodedResult):
                 config = ctx.config
                 result.records.append(EncodedRecord(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -78,6 +78,11 @@ class ParagraphRules:
     min_stopword_density: float = 0.0
     drop_trailing: bool = False
     short_run: int = 0
+
+
+#: Words of a page read to tell its language, and what is stripped around each.
+_LANGUAGE_WORDS = 600
+WORD_EDGES = "\"'“”‘’«»()[]{}.,،؛;:!?؟…-–—|/"
 
 
 @functools.cache
@@ -144,6 +149,27 @@ class Layout:
     date_label: re.Pattern[str] | None = None
     update_label: re.Pattern[str] | None = None
     lead_dateline: bool = False
+    # Stop-word lists of the languages whose writers put the day first (`dates.day_first_in`)
+    day_first_in: tuple[str, ...] = ()
+
+    def written_day_first(self, lines: Sequence[str]) -> str | None:
+        """The language of ``lines`` when it is one of ``day_first_in``: a slash date of such a
+        page reads day first (``05/09/2024`` is 5 September on a French or Arabic page; only
+        American English writes the month first). The language is the stop-word list with the
+        largest share of the first words, at least a fifth of them and twice any other's share;
+        None when no list is that clear."""
+        if not self.day_first_in:
+            return None
+        words = [w.strip(WORD_EDGES).casefold()
+                 for line in lines for w in line.split()][:_LANGUAGE_WORDS]
+        if not words:
+            return None
+        shares = sorted(((sum(w in stoplist(name) for w in words) / len(words), name)
+                         for name in STOPLISTS), reverse=True)
+        (best, name), (second, _) = shares[0], shares[1]
+        if name in self.day_first_in and best >= 0.2 and best >= 2 * second:
+            return name
+        return None
 
     def score(self, sample: str) -> float:
         """Sum of the weights of the detection rules found on some line of ``sample`` (lines
@@ -322,9 +348,11 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
     )
     dates = spec.get("dates", {})
     words = {k: v for k, v in dates.items()
-             if k not in ("labels", "update_labels", "numeric_order", "lead_dateline")}
+             if k not in ("labels", "update_labels", "numeric_order", "lead_dateline",
+                          "day_first_in")}
     layout.date_reader = DateReader.extended(words, dates.get("numeric_order", "day-first"))
     layout.lead_dateline = bool(dates.get("lead_dateline", False))
+    layout.day_first_in = tuple(dates.get("day_first_in", ()))
     if dates.get("labels"):
         # The label, then a colon or not: without a colon the value must read as a date (the
         # parser checks), so 'Le président …' is not a date line.

@@ -132,6 +132,7 @@ LAYOUT_SCHEMA: dict[str, Any] = {
                 "update_labels": {"type": "array", "items": {"type": "string", "minLength": 1}},
                 "numeric_order": {"enum": list(NUMERIC_ORDERS)},
                 "lead_dateline": {"type": "boolean"},
+                "day_first_in": {"type": "array", "items": {"enum": list(STOPLISTS)}},
                 "months": _WORD_NUMBERS,
                 "abbreviations": _WORD_NUMBERS,
                 "weekdays": _WORD_NUMBERS,
