@@ -41,3 +41,11 @@ def test_a_repair_never_adds_or_removes_a_line_end() -> None:
     """'Â\x85' holds U+0085, a line end, which ftfy would turn into '…': such a line is left
     as it is, so the lines the parser counts are the lines of the input."""
     assert repair("Ø\nÂ\x850") == ("Ø\nÂ\x850", [])
+
+
+def test_lines_ending_in_crlf_are_repaired_and_keep_their_line_ends() -> None:
+    page = PAGE.read_text(encoding="utf-8")
+    crlf_text, crlf_notes = repair(page.replace("\n", "\r\n"))
+    text, notes = repair(page)
+    assert crlf_text == text.replace("\n", "\r\n")
+    assert crlf_notes == notes != []

@@ -74,6 +74,8 @@ def repair(text: str) -> tuple[str, list[str]]:
     repaired: dict[str, list[int]] = {}
     failed: list[int] = []
     for number, line in enumerate(lines, 1):
+        end = "\r" if line.endswith("\r") else ""  # a CRLF line end stays as it was
+        line = line[:len(line) - len(end)]
         if _LINE_BREAK.search(line):  # another kind of line end inside: left as it is
             continue
         if len(_CP1256_PAIR.findall(line)) >= MIN_PAIRS:
@@ -81,14 +83,14 @@ def repair(text: str) -> tuple[str, list[str]]:
             if fixed is None:
                 failed.append(number)
             else:
-                lines[number - 1] = fixed
+                lines[number - 1] = fixed + end
                 repaired.setdefault("Windows-1256", []).append(number)
         elif _LATIN_MOJIBAKE_HINT.search(line):
             import ftfy  # only for pages that look garbled
 
             fixed, steps = ftfy.fix_encoding_and_explain(line)
             if steps and fixed != line and not _LINE_BREAK.search(fixed):
-                lines[number - 1] = fixed
+                lines[number - 1] = fixed + end
                 encoding = next((arg for op, arg in steps if op == "encode"), "a code page")
                 repaired.setdefault(encoding.replace("sloppy-", ""), []).append(number)
     notes = [f"text: {_lines(numbers)} UTF-8 read as {encoding} (mojibake); repaired"
