@@ -330,3 +330,6 @@ def test_out_ending_in_gz_is_gzip_of_the_plain_output(tmp_path: Path, fmt: str) 
     assert gzip.decompress(data) == plain.read_bytes()
     assert again.read_bytes() == data  # no time stamp in the header: same input, same bytes
     assert data[8] == 0  # XFL: neither level 9 (2) nor level 1 (4); we write level 6
+    upper = tmp_path / f"O.{fmt.upper()}.GZ"  # the format and gzip read the name alike
+    assert invoke([str(SEEDS), "--out", str(upper), "-j", "1"]).exit_code == 0
+    assert gzip.decompress(upper.read_bytes()) == plain.read_bytes()

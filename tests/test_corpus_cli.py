@@ -215,6 +215,21 @@ def test_a_known_file_that_now_fails_keeps_its_state(tmp_path: Path, dump: Path)
     assert "state: 0 new, 0 changed, 3 unchanged, 0 vanished" in third.stderr
 
 
+def test_a_known_file_that_fails_with_the_same_bytes_is_tried_again(tmp_path: Path,
+                                                                     dump: Path) -> None:
+    """A --full run in which a known, unchanged file fails (here: past a tiny time limit)
+    leaves it to be parsed again by the next run, not skipped as unchanged."""
+    state = str(tmp_path / "s.state")
+    invoke([str(dump), "--state", state, "--out", str(tmp_path / "1.jsonl")])
+    second = invoke([str(dump), "--state", state, "--full", "--timeout", "0.000001",
+                     "--out", str(tmp_path / "2.jsonl")])
+    assert second.exit_code == 1
+    third = invoke([str(dump), "--state", state, "--out", str(tmp_path / "3.jsonl")])
+    assert third.exit_code == 0, third.stderr
+    assert "state: 0 new, 0 changed, 0 unchanged, 0 vanished, 3 retried" in third.stderr
+    assert len(records(tmp_path / "3.jsonl")) == 3
+
+
 @pytest.mark.parametrize("extra", [["--state", "s.state"], ["--dedupe"], ["--format", "csv"]])
 def test_raw_does_not_go_with_record_options(tmp_path: Path, extra: list[str]) -> None:
     extra = [str(tmp_path / e) if e.endswith(".state") else e for e in extra]
@@ -229,6 +244,23 @@ def test_no_lexicon_learnt_from_stdin(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "cannot learn a tag lexicon from stdin" in result.stderr
     assert not (tmp_path / "new.yaml").exists()
+
+
+def test_a_lexicon_that_cannot_be_read_is_named_as_such(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from news_ingest.tags import TagLexicon
+
+    path = tmp_path / "lex.yaml"
+    path.write_text("version: 1\nphrases: {}\n", encoding="utf-8")
+
+    def refuse(cls: type, name: str) -> None:
+        raise PermissionError(13, "Permission denied", name)
+
+    monkeypatch.setattr(TagLexicon, "load", classmethod(refuse))
+    result = invoke([str(SEEDS), "--tag-lexicon", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"Error: {path}: cannot read the tag lexicon: Permission denied"]
 
 
 def test_summary_counts_records_written_after_dedupe(tmp_path: Path, dump: Path) -> None:

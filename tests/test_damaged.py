@@ -740,6 +740,10 @@ def test_output_that_cannot_be_written_is_an_error_and_no_temp_file_is_left(
     assert res.exit_code == 2
     assert f"'{target}' is a folder, not a file" in res.stderr
     target.rmdir()
+    res = run(SEED["000"], "--out", f"{tmp_path / 'new'}/")  # a folder-to-be, local engine
+    assert res.exit_code == 2
+    assert "names a folder, but --engine local writes one file" in res.stderr
+    assert not (tmp_path / "new").exists()
 
     def refuse(src: str, dst: str) -> None:
         raise IsADirectoryError(21, "Is a directory", src)

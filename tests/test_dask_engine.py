@@ -340,3 +340,18 @@ def test_a_partition_whose_inputs_all_failed_writes_no_part(tmp_path: Path) -> N
     assert part.path is None and part.records == 0
     assert [len(o.problems) for o in part.outcomes] == [1, 1]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_partition_that_fails_on_the_cluster_is_one_line_with_the_traceback_kept() -> None:
+    class Failed:
+        def result(self) -> None:
+            raise ZeroDivisionError("division by zero")
+
+    with pytest.raises(dask_engine.DaskTaskError) as caught:
+        dask_engine._fetch(Failed(), 3, "dump/a.txt")
+    error = caught.value
+    assert str(error) == ("Dask partition 3 (first input 'dump/a.txt') failed on the cluster: "
+                          "ZeroDivisionError: division by zero")
+    assert (error.partition, error.first_source) == (3, "dump/a.txt")
+    assert error.worker_traceback.startswith("Traceback (most recent call last):")
+    assert error.worker_traceback.rstrip().endswith("ZeroDivisionError: division by zero")

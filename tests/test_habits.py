@@ -234,6 +234,12 @@ def test_a_folder_without_inputs_names_what_it_skipped(tmp_path: Path) -> None:
         f"error: {archive}: no input found: no member of the archive is named like an input")
     member = invoke(archive, "-g", "site/*.html")
     assert [r["source_file"] for r in jsonl(member.stdout)] == [f"{archive}!site/one.html"]
+    from news_ingest.executors import run  # the library reads the same files as the CLI
+    from news_ingest.pipeline import Config
+
+    found = [r["source_file"] for result in run([str(pages)], Config(globs=("*.html",)))
+             for r in result.records]
+    assert found == [str(pages / "one.html"), str(pages / "two.HTML")]
 
 
 # --- 6. a terminal that also shows the data ---------------------------------------------------

@@ -334,6 +334,23 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     )
     loaded.save(tmp_path / "again.yaml")
     assert (tmp_path / "again.yaml").read_text(encoding="utf-8") == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again.yaml", "lexicon.yaml"]
+
+
+def test_a_save_that_fails_leaves_the_old_lexicon(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "lexicon.yaml"
+    TagLexicon({"مانشستر سيتي": 12}).save(path)
+    before = path.read_bytes()
+
+    def full_disk(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.fsync", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        TagLexicon({"آسيا الوسطى": 3}).save(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["lexicon.yaml"]
 
 
 @pytest.mark.parametrize(

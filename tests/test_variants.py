@@ -119,6 +119,18 @@ def test_text_glued_before_a_source_label_comes_apart() -> None:
         assert rec["body"].split("\n\n")[-1] == sentence
 
 
+def test_text_left_after_four_glued_labels_is_accounted_for() -> None:
+    """Four glued labels are read; what is left after them is a line of its own, named in the
+    line accounting, not dropped unsaid."""
+    text = ("عنوان الخبر هنا عن شيء ما\n"
+            "بدأ الاجتماع اليوم في العاصمة بحضور عدد كبير من المسؤولين والخبراء من دول عدة.\n"
+            "المصدر: أ المصدر: ب المصدر: ج المصدر: د المصدر: هـ وبقية\n")
+    (raw,) = parse_text(text, LayoutSet.load())
+    assert raw.fields["source"] == ["أ", "ب", "ج", "د"]
+    assert [(u.role, u.rule) for u in raw.lines if u.line == 3] == [
+        *[("source", "field")] * 4, ("dropped", "after-body")]
+
+
 def test_a_bare_read_also_marker_gives_no_item() -> None:
     rec = record("aggregator/variant-byline-bare-read-also.txt")
     assert rec["read_also"] == []

@@ -37,6 +37,7 @@ from .errors import (
     install_hint,
 )
 from .executors import ENGINES
+from .executors.base import usable_cpus
 from .executors.dask import BadScheduler
 from .export import FORMATS, format_for_path
 from .layouts import LayoutSet
@@ -45,6 +46,7 @@ from .plan import (
     WARNING_KINDS,
     BothToStdout,
     Excludes,
+    FolderNeedsParts,
     OptionNeeds,
     OutputIsInput,
     PartsNeedRecords,
@@ -64,11 +66,6 @@ _EXTENSIONS = ", ".join(ext for fmt in FORMATS.values() for ext in fmt.extension
 
 def _err(message: str) -> None:
     click.echo(message, err=True)
-
-
-def _default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-               else (os.cpu_count() or 1))
 
 
 class _Interrupted(BaseException):
@@ -187,7 +184,8 @@ class _Command(click.Command):
 @click.option("--skip-empty", is_flag=True,
               help="With --out FILE: a run that writes no record creates or replaces no file.")
 @click.option("--defuse-formulas/--no-defuse-formulas", default=True, show_default=True,
-              help="In CSV, prefix cells starting with = + - @ with a quote.")
+              help="In CSV, prefix with ' the cells that start with = + - @, a tab, a "
+                   "carriage return or '.")
 @click.option("--progress/--no-progress", default=None,
               help="A progress bar on stderr (default: when stderr is a terminal that the "
                    "data on stdout does not go to).")
@@ -283,7 +281,7 @@ def main(
     show_tables = not quiet and (tables if tables is not None else on_screen and not beside_data)
     opts = RunOptions(
         inputs=paths, config=config, out=out, fmt=_output_format(out, fmt),
-        jobs=jobs or _default_jobs(), engine=engine, scheduler=scheduler,
+        jobs=jobs or usable_cpus(), engine=engine, scheduler=scheduler,
         partition_size=partition_size, defuse_formulas=defuse_formulas,
         errors_path=errors_path, stats_path=stats_path, state_path=state_path, full=full,
         dedupe=dedupe, near_dupes=near_dupes, link_read_also=link_read_also,
@@ -428,6 +426,9 @@ def _message(exc: IngestError, opts: RunOptions | None = None) -> str:
     if isinstance(exc, PartsNeedRecords):
         return (f"{', '.join(_flags(exc.options, opts))} need the records back on this "
                 f"machine: use --out FILE (not a folder of part files) with --engine {exc.engine}")
+    if isinstance(exc, FolderNeedsParts):
+        return (f"--out {exc.path} names a folder, but --engine {exc.engine} writes one file: "
+                f"name a file, or use --engine {' or '.join(exc.engines)} for part files")
     if isinstance(exc, RawConflict):
         return ("--raw writes the parser's output, not records: it does not go with "
                 f"{', '.join(_flags(exc.options, opts))}")

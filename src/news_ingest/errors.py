@@ -10,7 +10,8 @@ from __future__ import annotations
 class IngestError(Exception):
     """Base class: something about one input, or the configuration, could not be handled."""
 
-    #: which stage raised it: 'read', 'decode', 'detect', 'parse', 'normalise', 'config', 'write'
+    #: which stage raised it: 'read', 'decode', 'detect', 'parse', 'config', 'write', 'internal'
+    #: (a pipeline ``Problem`` may also be of stage 'timeout' or 'strict')
     stage = "ingest"
     #: what kind of problem, for a caller that words some of them its own way ('' for most)
     kind = ""

@@ -21,7 +21,7 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any, Protocol, get_args, get_origin, is_typeddict
+from typing import IO, Any, Protocol, get_args, get_origin, is_typeddict, runtime_checkable
 
 from .errors import ExtraMissing, UnknownFormat, UnknownName
 from .model import NULLABLE_KEYS, RECORD_KEYS, STRUCTURED_KEYS, base_type, key_types, nullable
@@ -72,6 +72,7 @@ class Writer(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
 class TextWriter(Writer, Protocol):
     def write_encoded(self, text: str) -> None: ...
 

@@ -33,7 +33,7 @@ def is_headline(line: str, layout: Layout) -> bool:
 _CLAUSE_END = frozenset(".:;,،؛")
 # A sentence end inside a line ('… الأوسط. 18.02.2026'), not an ellipsis ('العام.. فما').
 _INNER_SENTENCE_END = re.compile(r"(?<![.…])[.!?؟][\"'”’»)\]]*\s+[^\s.…]")
-# A lead sentence's own date (see `_LinesParser.lead_dateline`): a place of one to four words
+# A lead sentence's own date (see `HeaderReading.lead_dateline`): a place of one to four words
 # before it, a dash, bracket or slash after it; or a sentence end before it and ', <outlet>'
 # closing the paragraph after it.
 LEAD_WINDOW = 400

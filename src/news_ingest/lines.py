@@ -133,9 +133,11 @@ class LinesParser(HeaderReading):
         or standing before an update stamp) is classified again, on the same line number."""
         entry, rest = self.match_rules(i, line)
         before, self.before = self.before, []
-        if rest is None or not rest.strip() or depth >= 3:
+        if rest is None or not rest.strip():
             return [*before, entry]
-        again = self.classify(i, rest.strip(), depth + 1)
+        # Past three glued labels, what is left is kept as text rather than read again.
+        again = self.classify(i, rest.strip(), depth + 1) if depth < 3 else \
+            [Entry(i, rest.strip(), "text")]
         return [*again, entry] if entry.rule == "update-stamp" else [*before, entry, *again]
 
     def match_rules(self, i: int, line: str, start: int | None = 0,

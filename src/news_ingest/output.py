@@ -118,7 +118,7 @@ def open_output(
         finally:
             stream.detach()
         return
-    gzipped = path.endswith(".gz") and not binary
+    gzipped = path.lower().endswith(".gz") and not binary
     target = os.path.realpath(path)
     try:
         mode = os.stat(target).st_mode

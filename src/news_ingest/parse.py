@@ -31,9 +31,10 @@ def prepare_lines(text: str) -> list[str]:
 
 def detection_sample(lines: list[str]) -> list[str]:
     """The non-blank lines detection scores: the head and the tail of the text."""
+    lines = [line for line in lines if line]
     if len(lines) > DETECT_HEAD_LINES + DETECT_TAIL_LINES:
         lines = lines[:DETECT_HEAD_LINES] + lines[-DETECT_TAIL_LINES:]
-    return [line for line in lines if line]
+    return lines
 
 
 def parse_text(text: str, layouts: LayoutSet, layout_name: str | None = None) -> list[RawArticle]:

@@ -104,6 +104,18 @@ class OutputIsInput(UsageConflict):
         self.path = path
 
 
+class FolderNeedsParts(UsageConflict):
+    """``out`` names a folder (``DIR/``, or an existing one) but the engine writes one file;
+    ``engines`` write part files."""
+
+    def __init__(self, path: str, engine: str, engines: tuple[str, ...]) -> None:
+        super().__init__(f"out names a folder ({path}) but engine {engine} writes one file; "
+                         f"part files in a folder need engine {' or '.join(engines)}", ("out",))
+        self.path = path
+        self.engine = engine
+        self.engines = engines
+
+
 class UnknownWarningKind(UnknownName):
     """A kind of warning asked for (to refuse) that no warning has."""
 
@@ -188,6 +200,10 @@ def check_options(opts: RunOptions) -> Executor:
         check_fields(opts.config.fields)
     if opts.strict and opts.strict is not True:
         strict_kinds(opts.strict)  # type: ignore[arg-type]
+    out = opts.out or ""
+    if out and (out.endswith("/") or os.path.isdir(out)) and not opts.parts_dir:
+        raise FolderNeedsParts(out, opts.engine, tuple(
+            name for name, engine in ENGINES.items() if issubclass(engine, PartsExecutor)))
     if opts.parts_dir:
         per_record = tuple(name for name, on in (
             ("state_path", opts.state_path), ("dedupe", opts.dedupe),

@@ -129,12 +129,10 @@ class Report:
         """Whether every input failed and none gave a record (or there was no input)."""
         return self.files == self.failed and not self.records
 
-    def exit_code(self, strict: bool = False) -> int:
-        """0 all parsed; 1 something failed, or a record's warnings were refused (or, with
-        ``strict``, any record has warnings)."""
-        if self.problems or (strict and self.with_warnings):
-            return 1
-        return 0
+    def exit_code(self) -> int:
+        """0 all parsed; 1 something failed, or a strict run refused a record's warnings (each
+        refusal is one of ``problems``)."""
+        return 1 if self.problems else 0
 
     def summary(self) -> str:
         """``'5 files: 4 parsed, 1 with warnings, 0 failed; 5 records written'``; failed files

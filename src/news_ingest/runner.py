@@ -13,7 +13,7 @@ the function of its record mode: ``_write_raw`` (the parser's output), ``_write_
 prints: problems reach the caller through ``on_problem``, and options that cannot work are
 typed errors naming ``RunOptions`` fields.
 
-Its length (about 500 lines) is earned by being the one place that knows the whole job: the
+Its length (about 470 lines) is earned by being the one place that knows the whole job: the
 bookkeeping of each record mode and the order in which output, side files and state are
 committed, which must stay side by side to stay right.
 """
@@ -38,7 +38,7 @@ from .corpus.stats import Stats
 from .errors import IngestError, SourceError
 from .executors import Executor, PartsExecutor
 from .executors.parts import remove_stale_parts
-from .export import Format, Writer, get_format, make_writer, read_jsonl
+from .export import Format, TextWriter, Writer, get_format, make_writer, read_jsonl
 from .layouts import LayoutSet
 from .output import open_output
 from .parse import prepare_lines
@@ -101,6 +101,9 @@ def prepare_lexicon(opts: RunOptions, layouts: LayoutSet) -> tuple[Config, str |
             lexicon = TagLexicon.load(path)
         except ValueError as exc:
             raise UsageConflict(str(exc), ("lexicon_path",)) from None
+        except OSError as exc:
+            raise UsageConflict(f"{path}: cannot read the tag lexicon: {exc.strerror or exc}",
+                                ("lexicon_path",)) from None
         note = f"tag lexicon: {len(lexicon)} phrases loaded from {path}"
     else:
         items = iter_sources(opts.inputs, opts.config.max_bytes, opts.config.follow_links,
@@ -174,14 +177,14 @@ class _Books:
 
     def take(self) -> bool:
         """Count a record as written; False past the run's limit (it is not written)."""
-        if self.full:
+        if self.limit_reached:
             self.report.limit(1)
             return False
         self.written += 1
         return True
 
     @property
-    def full(self) -> bool:
+    def limit_reached(self) -> bool:
         """Whether the run has written as many records as its limit."""
         return self.opts.limit is not None and self.written >= self.opts.limit
 
@@ -264,11 +267,12 @@ def _write_encoded(result: Result, writer: Writer, books: _Books) -> None:
     """Records the workers encoded: the text is copied, the rest counted from the summary."""
     books.file(result)
     assert isinstance(result, EncodedResult)
+    assert isinstance(writer, TextWriter)  # workers encode only for formats with an encoder
     for record in result.records:
         if books.keep(record.id, record.source_file):
             if record.summary is not None:
                 books.stats.add_summary(record.summary)
-            writer.write_encoded(record.text)  # type: ignore[attr-defined]
+            writer.write_encoded(record.text)
     books.in_state(result)
 
 
@@ -420,7 +424,7 @@ def _execute_file(opts: RunOptions, executor: Executor, config: Config, books: _
             writer = _writer(opts, fmt, stream)
         for result in results:
             write(result, writer, books)
-            if books.full:  # the limit: stop reading (the executor's workers end with it)
+            if books.limit_reached:  # stop reading (the executor's workers end with it)
                 outcome.limited = True
                 break
         writer.close()

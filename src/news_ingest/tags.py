@@ -35,10 +35,12 @@ comes from.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import os
 import re
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
@@ -491,8 +493,22 @@ class TagLexicon:
         text = yaml.safe_dump(
             body, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000
         )
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(_HEADER + text)
+        # Beside the target, then renamed over it: a run killed mid-save leaves the old file
+        # (or none), never a cut one that the next run would refuse.
+        folder = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".part",
+                                   dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(_HEADER + text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> TagLexicon:

@@ -138,8 +138,8 @@ class StateStore:
     A run::
 
         with StateStore("state.sqlite") as state:
-            known = state.known()                      # name -> digest, read once
             state.begin_run(at="2024-11-07T09:30:00+00:00")
+            known = state.known()                      # name -> digest, read once, in the run
             for each input:  digest(bytes) vs known:
                 unchanged -> state.mark_seen(name)
                 new/changed -> ingest it, then state.record_file(name, digest, ids, titles)
@@ -163,7 +163,7 @@ class StateStore:
     keeps its ids, so its records count as written (duplicates of them are dropped), but it
     is not done: ``known`` leaves it out, so the next run parses it again (``retried``).
 
-    Tables: ``files(name, digest, ids, ingested_at)``, ``articles(id, title_key, source_file,
+    Tables: ``files(name, digest, ids, ingested_at, done)``, ``articles(id, title_key, source_file,
     refs)`` (``refs`` counts the files holding the id, so an exact duplicate keeps its row when
     the first file holding it goes), ``meta(key, value)`` with ``schema_version``.
     """
@@ -450,10 +450,12 @@ class StateStore:
             self._counts.unchanged += 1
 
     def mark_failed(self, name: str, digest: str | None = None) -> None:
-        """Note a file that gave no record: a known file keeps its earlier row (it does not
-        vanish, and its digest differs from the new bytes, so the next run tries it again); an
-        unknown one is not stored at all. With the ``digest`` of the bytes read, it is also
-        counted as what it was (``new``, ``changed``, ...)."""
+        """Note a file that gave no record: a known file keeps its earlier row and records
+        (it does not vanish); an unknown one is not stored at all. The next run tries it
+        again: changed bytes differ from the row's digest (and bytes put back as they were
+        are unchanged); the same bytes (a ``--full`` run or a time limit that failed where an
+        earlier run did not) mark the row not done. With the ``digest`` of the bytes read, it
+        is also counted as what it was (``new``, ``changed``, ...)."""
         self._need_run()
         if self._see(name):
             self._counts.failed += 1
@@ -461,6 +463,8 @@ class StateStore:
                 row = self._db.execute("SELECT digest, done FROM files WHERE name = ?",
                                        (name,)).fetchone()
                 self._count(_status(row, digest))
+                if row is not None and row[0] == digest:
+                    self._db.execute("UPDATE files SET done = 0 WHERE name = ?", (name,))
 
     def _release(self, record_id: str, name: str) -> None:
         """File ``name`` no longer holds ``record_id``."""

@@ -3,6 +3,7 @@ with. (``executors/__init__.py`` registers the engines by name.)"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -12,6 +13,14 @@ from ..report import FileOutcome
 from ..sources import Source, SourceProblem
 
 Item = Source | SourceProblem
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the system tells it): the
+    default number of workers."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 @dataclass

@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
-import os
+import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -39,7 +39,7 @@ from ..errors import ConfigError, ExtraMissing, IngestError
 from ..export import get_format
 from ..pipeline import Config, Context, Result
 from ..sources import Source
-from .base import EngineOptions, Item
+from .base import EngineOptions, Item, usable_cpus
 from .parts import PartResult, output_root, portable, portable_config, process_batch, write_part
 
 #: Partitions in flight (submitted, or done and not yet yielded) per worker thread.
@@ -68,17 +68,16 @@ class DaskSchedulerError(IngestError):
 
 class DaskTaskError(IngestError):
     """A partition failed on the cluster for a reason that is not about the input (a bug, a
-    worker that died). Names the partition's first input and, when known, the failing one;
-    ``worker_traceback`` holds the worker's traceback text."""
+    worker that died). Names the partition's first input; ``worker_traceback`` holds the
+    traceback text the cluster sent back (for a log; the message is one line)."""
 
     stage = "internal"
 
     def __init__(self, message: str, *, partition: int, first_source: str,
-                 failed_source: str | None = None, worker_traceback: str | None = None) -> None:
+                 worker_traceback: str | None = None) -> None:
         super().__init__(message)
         self.partition = partition
         self.first_source = first_source
-        self.failed_source = failed_source
         self.worker_traceback = worker_traceback
 
 
@@ -173,12 +172,6 @@ def _import_dask() -> dict[str, Any]:
     return {"distributed": distributed, "fsspec": fsspec}
 
 
-def _default_workers() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1
-
-
 @contextlib.contextmanager
 def _client(distributed: Any, scheduler: str | None, n_workers: int | None) -> Iterator[Any]:
     """A ``Client`` on ``scheduler``, or on a ``LocalCluster`` started (and closed) here."""
@@ -194,7 +187,7 @@ def _client(distributed: Any, scheduler: str | None, n_workers: int | None) -> I
             client.close()
         return
     cluster = distributed.LocalCluster(
-        n_workers=n_workers or _default_workers(), threads_per_worker=1, processes=True,
+        n_workers=n_workers or usable_cpus(), threads_per_worker=1, processes=True,
         dashboard_address=":0", silence_logs=logging.WARNING)
     try:
         client = distributed.Client(cluster, set_as_default=False)
@@ -295,6 +288,7 @@ def _fetch(future: Any, index: int, first: str) -> Any:
         raise DaskTaskError(
             f"Dask partition {index} (first input '{first}') failed on the cluster: "
             f"{type(exc).__name__}: {exc}",
-            partition=index, first_source=first) from exc
+            partition=index, first_source=first,
+            worker_traceback="".join(traceback.format_exception(exc))) from exc
 
 

@@ -212,4 +212,5 @@ class LocalExecutor:
 
 def run(inputs: list[str], config: Config, jobs: int = 1) -> Iterator[Result]:
     """Sources named by ``inputs`` -> results, in order, in ``jobs`` processes."""
-    return iter_results(iter_sources(inputs, config.max_bytes, config.follow_links), config, jobs)
+    return iter_results(iter_sources(inputs, config.max_bytes, config.follow_links,
+                                     config.names), config, jobs)
