@@ -65,7 +65,8 @@ def test_packaged_pattern_answers_at_once_on_its_worst_lines(name: str, regex) -
     total = sum(t for t, _, _ in timings)
     assert total < 1.5, name  # 572 lines of 3,000 characters: milliseconds when linear
     for short, head, filler in sorted(timings, reverse=True)[:3]:
-        long = _run(regex, head + filler * (10 * LENGTH // len(filler)))
+        # best of three: one run can be held up by the machine, not by the pattern
+        long = min(_run(regex, head + filler * (10 * LENGTH // len(filler))) for _ in range(3))
         assert long < 30 * short + 0.005, (name, head, filler, short, long)
 
 

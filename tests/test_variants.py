@@ -387,6 +387,71 @@ def test_a_short_sentence_right_under_the_date_line_opens_the_text() -> None:
     assert first_paragraph(rec) == "ليس سرا أن الأردن من أفقر دول العالم مائيا."
 
 
+def test_a_kicker_above_the_headline_is_not_the_title() -> None:
+    """A phrase of a few words over a clearly longer headline is a kicker; a headline over a
+    longer subtitle stays the headline when it is itself of headline length."""
+    text = ("الغد\nمحليات\nبعد سيول العام الماضي\n"
+            '"الأرصاد" تطلق نظاما وطنيا للإنذار المبكر من السيول\nعمان- الغد\n'
+            "أطلقت دائرة الأرصاد الجوية، أمس، نظاما وطنيا للإنذار المبكر من السيول، يعتمد على "
+            "شبكة من محطات الرصد.\n")
+    (rec,) = process(Source("x.txt", data=text.encode()), CTX).records
+    assert rec["title"] == '"الأرصاد" تطلق نظاما وطنيا للإنذار المبكر من السيول'
+    text = ("«لا تعافي من دون إعادة هيكلة المصارف»\n"
+            "أستاذ الاقتصاد في الجامعة اللبنانية: الودائع ليست أرقاماً دفترية\nرنا سعد\n"
+            "يرى أستاذ الاقتصاد في الجامعة اللبنانية أن أي خطة للتعافي المالي ستبقى حبراً على "
+            "ورق ما لم تبدأ بإعادة هيكلة المصارف.\n")
+    (rec,) = process(Source("x.txt", data=text.encode()), CTX).records
+    assert rec["title"] == "«لا تعافي من دون إعادة هيكلة المصارف»"
+    assert rec["summary"].startswith("أستاذ الاقتصاد")
+
+
+def test_a_dateline_without_a_dash_after_its_place() -> None:
+    """'بورتسودان 18 يناير 2025 – أعلنت': a place of one word, no stop word, then the date and
+    a dash; 'في 18 يناير 2025 – …' is a sentence, not a dateline."""
+    lead = ("بورتسودان 18 يناير 2025 – أعلنت وزارة الصحة الاتحادية في السودان، السبت، تراجع "
+            "الإصابات اليومية بالكوليرا في ولاية الخرطوم.\n")
+    head = "وزارة الصحة السودانية: تراجع حالات الكوليرا في ولاية الخرطوم بنسبة كبيرة\n"
+    (rec,) = process(Source("x.txt", data=(head + lead).encode()), CTX).records
+    assert rec["date"] == "2025-01-18"
+    sentence = lead.replace("بورتسودان 18", "في 18")
+    (rec,) = process(Source("x.txt", data=(head + sentence).encode()), CTX).records
+    assert rec["date"] is None
+
+
+def test_bylines_captions_and_stamps_of_other_sites() -> None:
+    """'place - «outlet»، وكالات' is a byline naming the outlet; 'Last update: …' is an update
+    stamp; a caption closed by 'NAME / AFP' is a photo credit, not the first paragraph."""
+    text = ("الأمم المتحدة: 2.3 مليون شخص بحاجة إلى مساعدات عاجلة في منطقة الساحل\n"
+            "نيويورك - «الخليج»، وكالات\n"
+            "حذر مكتب الأمم المتحدة لتنسيق الشؤون الإنسانية من أن نحو 2.3 مليون شخص بحاجة إلى "
+            "مساعدات عاجلة.\n")
+    (rec,) = process(Source("x.txt", data=text.encode()), CTX).records
+    assert (rec["outlet"], rec["body"][:14]) == ("الخليج", "حذر مكتب الأمم")
+    english = ("Sudan: UN aid convoy reaches El Fasher for first time in months\n"
+               "Published date: 27 January 2025 16:48 GMT\nLast update: 2 days 5 hours ago\n"
+               "A dry wheat field near Settat, on 20 February 2025. STRINGER / AFP\n"
+               "A United Nations aid convoy has reached the besieged city of El Fasher for the "
+               "first time in months, the UN said.\n")
+    (raw,) = parse_text(english, LayoutSet.load())
+    assert raw.title.startswith("Sudan: UN aid convoy")
+    assert raw.fields["date"] == ["27 January 2025 16:48 GMT"]
+    assert raw.fields["photo_credit"] == ["STRINGER / AFP"]
+    assert ("dropped", "update-stamp") in [(u.role, u.rule) for u in raw.lines if u.line == 3]
+    assert raw.paragraphs[0].startswith("A United Nations aid convoy")
+
+
+def test_a_read_also_list_of_bare_headlines_gives_an_item_each() -> None:
+    text = ("الأرصاد تطلق نظاما وطنيا للإنذار المبكر من السيول في المملكة\n"
+            "أطلقت دائرة الأرصاد الجوية، أمس، نظاما وطنيا للإنذار المبكر من السيول، يعتمد على "
+            "شبكة من محطات الرصد.\nاقرأ أيضاً:\n"
+            "الأرصاد: منخفض جوي يؤثر على المملكة منتصف الأسبوع\n"
+            '"المياه": رفع جاهزية الكوادر للتعامل مع الظروف الجوية\n')
+    (rec,) = process(Source("x.txt", data=text.encode()), CTX).records
+    assert [item["title"] for item in rec["read_also"]] == [
+        "الأرصاد: منخفض جوي يؤثر على المملكة منتصف الأسبوع",
+        '"المياه": رفع جاهزية الكوادر للتعامل مع الظروف الجوية']
+
+
 def test_a_caption_that_dates_and_credits_its_photo_is_not_a_headline() -> None:
     """With the headline lost, a caption ending in a full date and a bracketed credit is
     dropped by name, and the date stamp just before the text is the date."""

@@ -39,9 +39,14 @@ _INNER_SENTENCE_END = re.compile(r"(?<![.…])[.!?؟][\"'”’»)\]]*\s+[^\s.�
 LEAD_WINDOW = 400
 _DATE_LINE_CHARS = 120  # longer lines are not date lines
 _DATE_LINE_WORDS = 16
+# A kicker above a headline (see `HeaderReading.past_kicker`): at most this many words, and the
+# headline at least this many more.
+_KICKER_WORDS = 6
+_KICKER_MARGIN = 3
 _DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
 _TODAY_REACH = 30  # 'اليوم الاثنين (' stands at most this far before the date
 _DATELINE_PLACE = re.compile(r"\s*[^\W\d_]+(?:[ '’.-][^\W\d_]+){0,3}\s*[,،\-–—]\s*")
+_BARE_PLACE = re.compile(r"\s*[^\W\d_]+(?:\s[^\W\d_]+)?\s+")
 _DATELINE_AFTER = re.compile(r"\s*[,،]?\s*[\-–—(/]")
 _DATELINE_TAIL = re.compile(r"\s*[,،]\s*[^\W\d_]+(?:\s[^\W\d_]+){0,3}\s*")
 _SENTENCE_BEFORE = re.compile(r"[.!?؟][\"'”’»)]*[\s,،]*$")
@@ -269,7 +274,23 @@ class HeaderReading:
             return None
         # The headline printed twice: its first print (what stands between is its subtitle).
         text = entries[best[1]].text
+        if not any(text == entries[run[0]].text for run in runs if run[0] != best[1]):
+            return self.past_kicker(entries, next(run for run in runs if run[0] == best[1]))
         return next(run[0] for run in runs if entries[run[0]].text == text)
+
+    def past_kicker(self, entries: list[Entry], run: list[int]) -> int:
+        """The headline of a run whose first line may be a kicker: a phrase of a few words
+        above a headline clearly longer than it ('بعد سيول العام الماضي' over its headline).
+        A headline's subtitle stands below it and is no shorter, so the first line stays the
+        headline unless it is that short and the next line that much longer."""
+        if len(run) < 2:
+            return run[0]
+        kicker, headline = entries[run[0]].text, entries[run[1]].text
+        words, next_words = len(kicker.split()), len(headline.split())
+        if words <= _KICKER_WORDS and next_words >= words + _KICKER_MARGIN \
+                and kicker.rstrip()[-1:] not in "?!؟:…" and headline not in self.repeated:
+            return run[1]
+        return run[0]
 
 
 
@@ -321,6 +342,15 @@ class HeaderReading:
             run = []
         return found
 
+    def bare_place(self, before: str) -> bool:
+        """Whether ``before`` is a place of one or two words with no separator before the
+        date ('بورتسودان 18 يناير 2025 – أعلنت'): none of its words is a stop word, so 'في 18
+        يناير –' or 'وقال إن 18 …' is never a dateline."""
+        m = _BARE_PLACE.fullmatch(before)
+        stopwords = self.layout.paragraphs.stopwords
+        return m is not None and bool(stopwords) and not any(
+            word.casefold() in stopwords for word in before.split())
+
     def lead_dateline(self, lead: str) -> None:
         """A date the lead sentence gives as its own: a dateline at its start ('القاهرة - 3
         مارس 2024 (أ ش أ) -', 'PARIS, 3 mars 2024 (AFP) -'), a date and an outlet closing it
@@ -335,7 +365,8 @@ class HeaderReading:
             return
         before, after, written = lead[:parts.start], lead[parts.end:], lead[parts.start:parts.end]
         kind = None
-        if _DATELINE_PLACE.fullmatch(before) and _DATELINE_AFTER.match(after):
+        if _DATELINE_AFTER.match(after) and (_DATELINE_PLACE.fullmatch(before)
+                                             or self.bare_place(before)):
             kind = "a dateline"
         elif _DATELINE_TAIL.fullmatch(after) and _SENTENCE_BEFORE.search(before):
             kind = "a date and outlet closing it"

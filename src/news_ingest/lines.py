@@ -442,12 +442,16 @@ class LinesParser(HeaderReading):
     def read_also(self, start: int) -> None:
         """Appended articles: a headline, maybe a byline, then paragraphs; repeat."""
         layout, raw = self.layout, self.raw
+        page_rules = layout.paragraphs.drop_trailing
         item: RawItem | None = None
         for i in range(start, len(self.lines)):
             line = self.lines[i]
             if not line or self.dropped(i, line):
                 continue
-            if item is None or (item.paragraphs and is_headline(line, layout)):
+            if item is None or (item.paragraphs and is_headline(line, layout)) or (
+                    page_rules and not item.paragraphs and item.byline is None
+                    and is_headline(line, layout) and not reads_as_sentence(line)):
+                # (on a page, a list of bare headlines is an item each)
                 item = RawItem(title=line)
                 raw.read_also.append(item)
                 self.use(i, "read_also.title")
@@ -465,7 +469,7 @@ class LinesParser(HeaderReading):
         # A 'headline' with no text after it, at the end of the page, was most likely the last
         # paragraph of the item before, cut off before its full stop: it goes back there.
         if len(raw.read_also) > 1 and not raw.read_also[-1].paragraphs \
-                and raw.read_also[-1].byline is None:
+                and raw.read_also[-1].byline is None and raw.read_also[-2].paragraphs:
             last = raw.read_also.pop()
             raw.read_also[-1].paragraphs.append(last.title)
             use = next(u for u in reversed(raw.lines) if u.role == "read_also.title")
