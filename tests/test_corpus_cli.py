@@ -180,6 +180,8 @@ def test_dask_engine_output_equals_local_run(tmp_path: Path) -> None:
                                      "--partition-size", "2", "--out", str(tmp_path / "d.jsonl")])
     assert local.exit_code == dask.exit_code == 0, dask.stderr
     assert (tmp_path / "d.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+    assert "note: --engine dask applied no --timeout" in dask.stderr  # said, not silent
+    assert "--timeout" not in local.stderr
     parts = CliRunner().invoke(main, [str(SEEDS), "--engine", "dask", "-j", "1",
                                       "--partition-size", "2", "--out", f"{tmp_path}/parts/"])
     assert parts.exit_code == 0, parts.stderr
@@ -276,6 +278,30 @@ def test_bad_state_file_is_a_configuration_error(tmp_path: Path) -> None:
     result = invoke([str(SEEDS), "--state", str(bad)])
     assert result.exit_code == 2
     assert str(bad) in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("damage,problem", [
+    ("UPDATE files SET ids = 'not json'", "are not a list of ids"),
+    ("UPDATE files SET ids = '[null, 5]'", "are not a list of ids"),
+    ("DROP TABLE articles", "no table articles"),
+])
+def test_a_state_file_edited_into_nonsense_is_refused_in_one_line(
+        tmp_path: Path, dump: Path, damage: str, problem: str) -> None:
+    """Rows that are valid SQLite but not a state's are a configuration error naming the
+    file, and the output of the run stays as it was."""
+    import sqlite3
+
+    state = tmp_path / "s.state"
+    invoke([str(dump), "--state", str(state), "--out", str(tmp_path / "1.jsonl")])
+    with sqlite3.connect(state) as db:
+        db.execute(damage)
+    out = tmp_path / "2.jsonl"
+    out.write_text("good\n", encoding="utf-8")
+    result = invoke([str(dump), "--state", str(state), "--full", "--out", str(out)])
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"Error: {state}: damaged state file (") and problem in line
+    assert out.read_text(encoding="utf-8") == "good\n"
 
 
 def test_state_with_gzipped_inputs(tmp_path: Path) -> None:

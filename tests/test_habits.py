@@ -424,3 +424,59 @@ def test_csv_bom_for_excel(tmp_path: Path) -> None:
 def test_counts_are_worded_in_the_singular_for_one() -> None:
     res = invoke(SEED_FILES[0])
     assert res.stderr == "1 file: 1 parsed, 0 with warnings, 0 failed; 1 record written\n"
+
+
+# --- what an adversarial review of the options found --------------------------------------
+
+
+def test_an_output_is_replaced_only_when_every_file_of_the_run_is_written(
+        dumps: Path) -> None:
+    """An errors file that cannot be written (a full disk) fails the run naming it, and
+    leaves the old output and the state as they were."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    out = dumps.parent / "out.jsonl"
+    out.write_text("good\n", encoding="utf-8")
+    (dumps / "a" / "empty.txt").write_bytes(b"")  # one failure: the errors file has a line
+    res = invoke(dumps, "--state", "s.state", "--out", out, "--errors", "/dev/full")
+    assert res.exit_code == 1
+    assert res.stderr.splitlines()[-1] == ("Error: cannot write /dev/full: No space left on "
+                                           "device")
+    assert out.read_text(encoding="utf-8") == "good\n"
+    assert sorted(p.name for p in dumps.parent.iterdir()) == ["dumps", "out.jsonl",
+                                                              "s.state"]
+    again = invoke(dumps, "--state", "s.state", "--out", out)
+    assert state_line(again).startswith("state: 6 new,")  # nothing of the failed run kept
+
+
+def test_dev_stdout_is_stdout(tmp_path: Path) -> None:
+    """'/dev/stdout' is written as '-' is, so it is never a file to replace; beside the data
+    on stdout, a side file there is a usage error."""
+    res = invoke(SEED_FILES[0], "--out", "/dev/stdout")
+    assert res.exit_code == 0 and len(jsonl(res.stdout)) == 1
+    res = invoke(SEED_FILES[0], "--errors", "/dev/stdout")
+    assert res.exit_code == 2
+    assert "--out and --errors would both write to stdout" in res.stderr
+
+
+def test_strict_given_twice_refuses_the_kinds_of_both(tmp_path: Path) -> None:
+    assert invoke(SEEDS, "--strict=layout", "-q").exit_code == 0  # no layout warning
+    for twice in (["--strict", "--strict=layout"], ["--strict=date", "--strict=layout"]):
+        assert invoke(SEEDS, *twice, "-q").exit_code == 1, twice
+
+
+@pytest.mark.parametrize("args,problem", [
+    (["--timeout", "nan"], "Invalid value for '--timeout': not a number (nan)"),
+    (["--near-dupes", "nan"], "Invalid value for '--near-dupes': not a number (nan)"),
+    (["--fields", ""], "Invalid value for --fields: names no key (an empty variable?)"),
+    (["--fields", ",,"], "Invalid value for --fields: names no key (an empty variable?)"),
+])
+def test_option_values_that_mean_nothing_are_usage_errors(args: list[str], problem: str) -> None:
+    res = invoke(SEED_FILES[0], *args)
+    assert res.exit_code == 2
+    assert res.stderr.splitlines()[-1] == f"Error: {problem}"
+
+
+def test_an_infinite_time_limit_is_no_limit() -> None:
+    res = invoke(SEED_FILES[0], "--timeout", "inf")
+    assert res.exit_code == 0 and len(jsonl(res.stdout)) == 1

@@ -607,6 +607,22 @@ def test_an_output_naming_an_input_is_a_usage_error(tmp_path: Path) -> None:
     assert source.read_bytes() == SEEDS[0]
 
 
+def test_an_output_naming_a_file_the_walk_of_an_input_folder_reads_is_a_usage_error(
+        tmp_path: Path) -> None:
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    found = write(dump / "sub" / "a.txt", SEEDS[0])
+    for flag in ("--out", "--stats"):
+        res = run(dump, flag, found, "--format", "jsonl",
+                  *(["--out", tmp_path / "o.jsonl"] if flag != "--out" else []))
+        assert res.exit_code == 2
+        assert res.stderr.splitlines() == [
+            f"Error: {flag} names an input ({found}): it would be overwritten"]
+    assert found.read_bytes() == SEEDS[0]
+    beside = run(dump, "--out", dump / "out.jsonl")  # not a name the walk reads
+    assert beside.exit_code == 0
+
+
 def test_two_streams_to_stdout_is_a_usage_error(tmp_path: Path) -> None:
     res = run(SEED["000"], "--stats", "-")
     assert res.exit_code == 2

@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import json
+import math
 import os
 import signal
 import sys
@@ -66,6 +67,21 @@ _EXTENSIONS = ", ".join(ext for fmt in FORMATS.values() for ext in fmt.extension
 
 def _err(message: str) -> None:
     click.echo(message, err=True)
+
+
+_STDOUT_NAMES = frozenset({"/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"})
+
+
+def _number(value: float | None, unbounded: str = "") -> float | None:
+    """A number option's value: NaN is refused (it passes every range check); with
+    ``unbounded``, infinity means no limit (0)."""
+    if value is None:
+        return None
+    if math.isnan(value):
+        raise click.BadParameter("not a number (nan)")
+    if unbounded and math.isinf(value):
+        return 0.0
+    return value
 
 
 class _Interrupted(BaseException):
@@ -134,17 +150,18 @@ class _Command(click.Command):
 @click.option("--errors", "errors_path", metavar="FILE",
               help="Write one JSON line per problem (source_file, stage, reason, line), "
                    "records refused by --strict included.")
-@click.option("--strict", "strict", is_flag=False, flag_value=_ALL_KINDS, default=None,
+@click.option("--strict", "strict", is_flag=False, flag_value=_ALL_KINDS, multiple=True,
               metavar="[KINDS]",
               help="Exit 1 when a record has warnings, each record named; --strict=date,layout "
-                   f"refuses only those kinds ({', '.join(WARNING_KINDS)}).")
+                   f"refuses only those kinds ({', '.join(WARNING_KINDS)}); repeated, the kinds "
+                   "add up.")
 @click.option("--encoding", metavar="NAME", help="Decode every input with this encoding.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
               show_default=True, help="Refuse inputs larger than this many bytes.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT,
-              show_default=True, metavar="SECONDS",
+              show_default=True, metavar="SECONDS", callback=lambda _c, _p, v: _number(v, "inf"),
               help="Give up on an input after this many seconds: it is named as failed and the "
-                   "run goes on (0: no limit).")
+                   "run goes on (0 or inf: no limit).")
 @click.option("-L", "--follow", "follow_links", is_flag=True,
               help="Follow symbolic links that lead out of an input folder (links inside it "
                    "are always followed).")
@@ -164,6 +181,7 @@ class _Command(click.Command):
 @click.option("--dedupe", is_flag=True,
               help="Drop records whose id (same normalised title and body) was already written.")
 @click.option("--near-dupes", type=click.FloatRange(0.0, 1.0, min_open=True), metavar="THRESHOLD",
+              callback=lambda _c, _p, v: _number(v),
               help="Report groups of near-duplicate articles (MinHash Jaccard >= THRESHOLD).")
 @click.option("--link-read-also", is_flag=True,
               help="Give read-also items that are articles of the corpus that article's id "
@@ -206,7 +224,7 @@ def main(
     files_from: str | None,
     globs: tuple[str, ...],
     errors_path: str | None,
-    strict: str | None,
+    strict: tuple[str, ...],
     encoding: str | None,
     max_bytes: int,
     timeout: float,
@@ -246,6 +264,12 @@ def main(
     if show_schema:
         click.echo(json.dumps(record_schema(), ensure_ascii=False, indent=2))
         return
+    if fields is not None and not fields.replace(",", "").strip():
+        raise click.BadParameter("names no key (an empty variable?)", param_hint="--fields")
+    # /dev/stdout is stdout: written as '-' is, never replaced as a file (it may be the file
+    # the shell redirects stdout to, whose earlier contents are not this run's).
+    out, errors_path, stats_path = (
+        "-" if path in _STDOUT_NAMES else path for path in (out, errors_path, stats_path))
     config = Config(layout=layout, layout_paths=layout_paths, encoding=encoding,
                     max_bytes=max_bytes, raw=raw, follow_links=follow_links,
                     timeout=timeout or None, globs=globs,
@@ -319,6 +343,9 @@ def main(
         _err(f"Error: cannot write {target}: {exc.strerror or exc}")
         sys.exit(1)
     if not quiet:
+        if config.timeout and not ENGINES[engine].time_limit:
+            _err(f"note: --engine {engine} applied no --timeout (its tasks run in threads that "
+                 "no signal reaches): an input whose parsing never ends would hold its worker")
         for line in summary_lines(outcome, opts):
             _err(line)
         if show_tables and outcome.stats.records:
@@ -357,11 +384,12 @@ def _inputs(inputs: tuple[str, ...], files_from: str | None) -> list[str]:
     return paths
 
 
-def _strict(value: str | None) -> bool | frozenset[str]:
-    """``--strict`` as ``RunOptions.strict``: absent False, alone True, else its kinds."""
-    if value is None:
+def _strict(values: tuple[str, ...]) -> bool | frozenset[str]:
+    """``--strict`` as ``RunOptions.strict``: absent False, alone True, else its kinds (those
+    of every time it is given: a second --strict never weakens the first)."""
+    if not values:
         return False
-    kinds = frozenset(k.strip() for k in value.split(",") if k.strip())
+    kinds = frozenset(k.strip() for value in values for k in value.split(",") if k.strip())
     return True if not kinds or _ALL_KINDS in kinds else kinds
 
 

@@ -87,10 +87,50 @@ def _fsync_folder(folder: str) -> None:
             os.close(fd)
 
 
+def _replace(tmp: str, target: str) -> None:
+    os.chmod(tmp, 0o666 & ~_umask())
+    os.replace(tmp, target)
+    _fsync_folder(os.path.dirname(target))
+
+
+class Renames:
+    """Finished temporary files waiting to replace their targets together, once the whole run
+    has succeeded: an output is never replaced by a run that then fails writing another (its
+    errors file on a full disk) or is interrupted. ``commit`` renames them all; ``discard``
+    (also on leaving the ``with`` block) removes those not renamed."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[str, str, int]] = []
+
+    def add(self, tmp: str, target: str, held: int) -> None:
+        self._pending.append((tmp, target, held))
+
+    def commit(self) -> None:
+        while self._pending:
+            tmp, target, held = self._pending[0]
+            _replace(tmp, target)
+            self._pending.pop(0)
+            os.close(held)
+
+    def discard(self) -> None:
+        for tmp, _, held in self._pending:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            with contextlib.suppress(OSError):
+                os.close(held)
+        self._pending.clear()
+
+    def __enter__(self) -> Renames:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+
 @contextlib.contextmanager
 def open_output(
     path: str | None, *, binary: bool = False, keep_existing: Callable[[], bool] | None = None,
-    discard: Callable[[], bool] | None = None,
+    discard: Callable[[], bool] | None = None, renames: Renames | None = None,
 ) -> Iterator[Any]:
     """A stream for the output: stdout for ``None``/``-``, else a temporary file beside
     ``path`` that replaces it only when the block completes. UTF-8 text (gzipped when the path
@@ -98,12 +138,15 @@ def open_output(
 
     The temporary file is flushed to disk (fsync) before the rename, and the folder after it.
     A symbolic link is written through: its target is replaced and the link stays. An existing
-    file that is not a regular file (``/dev/null``, a FIFO) is written in place. Temporary files
+    file that is not a regular file (``/dev/null``, a FIFO), or any path under ``/dev/`` or
+    ``/proc/`` (``/dev/stderr``), is written in place, appended to. Temporary files
     that killed runs left beside the target are removed first (``remove_stale_temp_files``).
     ``keep_existing``: asked when the block completes, if the target exists; when it says True
     the target is left as it was and what was written is discarded (a run that read nothing).
     ``discard``: asked when the block completes, whether the target exists or not; when it says
     True what was written is discarded and no file is created or replaced (nothing to write).
+    ``renames``: the finished file waits there for ``Renames.commit`` instead of replacing the
+    target at once.
     """
     if path is None or path == "-":
         if binary:
@@ -119,6 +162,13 @@ def open_output(
             stream.detach()
         return
     gzipped = path.lower().endswith(".gz") and not binary
+    if path.startswith(("/dev/", "/proc/")):
+        # A stream or device by name (/dev/stderr, /dev/fd/3, /dev/null): written in place and
+        # appended to, never replaced (the file a shell redirected it to is not ours).
+        with open(path, "ab") as raw:
+            with _stream(raw, binary, gzipped) as stream:
+                yield stream
+        return
     target = os.path.realpath(path)
     try:
         mode = os.stat(target).st_mode
@@ -140,13 +190,18 @@ def open_output(
                 yield stream
             raw.flush()
             os.fsync(raw.fileno())
+            # A second descriptor keeps the lock while the rename waits for the others.
+            held = os.dup(raw.fileno()) if renames is not None else None
         if (discard is not None and discard()) or (
                 keep_existing is not None and os.path.exists(target) and keep_existing()):
+            if held is not None:
+                os.close(held)
             os.unlink(tmp)
             return
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-        _fsync_folder(folder)
+        if renames is not None and held is not None:
+            renames.add(tmp, target, held)
+            return
+        _replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

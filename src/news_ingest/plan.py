@@ -281,6 +281,16 @@ def _check_paths(opts: RunOptions) -> None:
                 raise SameFile((other_name, name), path)
     inputs = {_identity(item): item for item in opts.inputs
               if item != "-" and os.path.isfile(item)}
+    folders = [os.path.realpath(item) for item in opts.inputs
+               if item != "-" and os.path.isdir(item)]
+    names = opts.config.names
     for name, path in files:
         if _identity(path) in inputs:
             raise OutputIsInput(name, path)
+        # A file of an input folder that the walk reads (found, not named): as much an input.
+        real = os.path.realpath(path)
+        for folder in folders:
+            below = os.path.relpath(real, folder)
+            if os.path.isfile(real) and not below.startswith(os.pardir) \
+                    and (names.wanted(below) or names.archive(below)):
+                raise OutputIsInput(name, path)

@@ -40,11 +40,11 @@ from .executors import Executor, PartsExecutor
 from .executors.parts import remove_stale_parts
 from .export import Format, TextWriter, Writer, get_format, make_writer, read_jsonl
 from .layouts import LayoutSet
-from .output import open_output
+from .output import Renames, open_output
 from .parse import prepare_lines
 from .pipeline import Config, Context, EncodedResult, FileResult, Problem, Result
 from .plan import RunOptions, UsageConflict, check_options
-from .report import Outcome, Report
+from .report import Outcome, Report, count_of
 from .sources import Source, SourceProblem, count_inputs, decode, iter_sources
 from .tags import TagLexicon
 
@@ -104,7 +104,7 @@ def prepare_lexicon(opts: RunOptions, layouts: LayoutSet) -> tuple[Config, str |
         except OSError as exc:
             raise UsageConflict(f"{path}: cannot read the tag lexicon: {exc.strerror or exc}",
                                 ("lexicon_path",)) from None
-        note = f"tag lexicon: {len(lexicon)} phrases loaded from {path}"
+        note = f"tag lexicon: {count_of(len(lexicon), 'phrase')} loaded from {path}"
     else:
         items = iter_sources(opts.inputs, opts.config.max_bytes, opts.config.follow_links,
                              opts.config.names)
@@ -113,7 +113,8 @@ def prepare_lexicon(opts: RunOptions, layouts: LayoutSet) -> tuple[Config, str |
             return opts.config, "tag lexicon: no phrase recurs in the inputs' keyword lines; " \
                 f"nothing saved to {path}"
         lexicon.save(path)
-        note = f"tag lexicon: {len(lexicon)} phrases learnt from the inputs, saved to {path}"
+        note = (f"tag lexicon: {count_of(len(lexicon), 'phrase')} learnt from the inputs, "
+                f"saved to {path}")
     return dataclasses.replace(opts.config, lexicon_path=os.path.abspath(path)), note
 
 
@@ -125,7 +126,8 @@ class _Books:
     exact duplicates, near-duplicates, the title index for read-also links, the state."""
 
     def __init__(self, opts: RunOptions, outcome: RunOutcome, store: StateStore | None,
-                 seen: SeenIds, on_problem: Callable[[Problem], None], at: str | None) -> None:
+                 seen: SeenIds, on_problem: Callable[[Problem], None], at: str | None,
+                 renames: Renames) -> None:
         self.opts = opts
         self.report = outcome.report
         self.stats = outcome.stats
@@ -139,6 +141,7 @@ class _Books:
         self.unchanged = 0  # inputs the state knew with the same bytes: read, not parsed
         self.written = 0  # records written so far (for the limit)
         self.keys = RunKeys(opts.state_path, opts.inputs) if opts.state_path else None
+        self.renames = renames  # finished outputs: they replace their targets together
 
     def file(self, result: Outcome) -> None:
         """One input's outcome, its problems, and each of its records whose warnings a
@@ -293,7 +296,7 @@ def _link_pass(scratch: Any, opts: RunOptions, fmt: Format, books: _Books,
     their read-also items linked (links may point forward), written to the real output."""
     scratch.seek(0)
     with open_output(opts.out, binary=fmt.binary, keep_existing=keep_existing,
-                     discard=discard) as stream:
+                     discard=discard, renames=books.renames) as stream:
         final = _writer(opts, fmt, stream)
         for record in read_jsonl(scratch):
             books.report.link(link_read_also(record, books.index))
@@ -328,8 +331,8 @@ def execute(
         raise
     outcome = RunOutcome(report=Report(), stats=Stats(), lexicon=lexicon_note)
     try:
-        with SeenIds() as seen:  # on disk past a few MiB: memory stays flat
-            books = _Books(opts, outcome, store, seen, on_problem, at)
+        with SeenIds() as seen, Renames() as renames:  # seen: on disk past a few MiB
+            books = _Books(opts, outcome, store, seen, on_problem, at, renames)
             if opts.parts_dir:
                 _execute_parts(opts, executor, config, books)
             else:
@@ -337,7 +340,10 @@ def execute(
             if books.near is not None:
                 outcome.near_groups = books.near.groups()
                 outcome.stats.near_duplicate_groups = outcome.near_groups
-        _write_side_files(opts, outcome, describe)
+            _write_side_files(opts, outcome, describe, renames)
+            # Every file written: only now does any replace its target (a run that fails
+            # writing its errors file leaves the old output too).
+            renames.commit()
         if store is not None:
             try:
                 store.commit_run()  # last: an interrupted run leaves the state as it was
@@ -420,7 +426,7 @@ def _execute_file(opts: RunOptions, executor: Executor, config: Config, books: _
         else:
             stream = stack.enter_context(open_output(opts.out, binary=fmt.binary,
                                                      keep_existing=keep_existing,
-                                                     discard=discard))
+                                                     discard=discard, renames=books.renames))
             writer = _writer(opts, fmt, stream)
         for result in results:
             write(result, writer, books)
@@ -458,15 +464,27 @@ def _execute_parts(opts: RunOptions, executor: Executor, config: Config,
 
 
 def _write_side_files(opts: RunOptions, outcome: RunOutcome,
-                      describe: Callable[[Problem], str] | None) -> None:
+                      describe: Callable[[Problem], str] | None, renames: Renames) -> None:
     if opts.errors_path:
-        with open_output(opts.errors_path) as stream:
+        with _naming(opts.errors_path), open_output(opts.errors_path,
+                                                    renames=renames) as stream:
             for problem in outcome.report.problems:
                 reason = describe(problem) if describe is not None else None
                 stream.write(json.dumps(problem.to_dict(reason), ensure_ascii=False) + "\n")
     if opts.stats_path:
-        with open_output(opts.stats_path) as stream:
+        with _naming(opts.stats_path), open_output(opts.stats_path, renames=renames) as stream:
             data = outcome.stats.to_dict()
             if outcome.counts is not None:
                 data["state"] = outcome.counts.to_dict()
             stream.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@contextlib.contextmanager
+def _naming(path: str) -> Iterator[None]:
+    """An error writing a side file names it (a write error on a stream names no file)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror or str(exc), path) from exc
+        raise

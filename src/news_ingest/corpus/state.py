@@ -207,7 +207,7 @@ class StateStore:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-            tables = {"meta"}
+            tables = {"meta", "files", "articles"}
         if "meta" not in tables:
             raise StateError(f"{self.path}: not a news-ingest state file")
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
@@ -222,6 +222,11 @@ class StateStore:
                 f"{self.path}: state file has schema version {version}; this version of "
                 f"news-ingest reads up to {SCHEMA_VERSION}"
             )
+        missing = {"files", "articles"} - tables
+        if missing:
+            raise StateError(f"{self.path}: damaged state file (no table "
+                             f"{', '.join(sorted(missing))}); restore it from a backup, or "
+                             "delete it to start afresh")
         db.execute("CREATE TEMP TABLE IF NOT EXISTS run_seen (name TEXT PRIMARY KEY)")
         self._check_usable()
         if version < SCHEMA_VERSION:
@@ -318,7 +323,20 @@ class StateStore:
     def file_ids(self, name: str) -> list[str] | None:
         """The ids of a file's records as stored, or ``None`` for a file not in the state."""
         row = self._db.execute("SELECT ids FROM files WHERE name = ?", (name,)).fetchone()
-        return None if row is None else list(json.loads(row[0]))
+        return None if row is None else self._ids(row[0], name)
+
+    def _ids(self, stored: object, name: str) -> list[str]:
+        """The ids stored for file ``name``; a row that does not hold a JSON list of ids (a
+        file edited by hand, or damaged) is ``StateError``, not a crash mid-run."""
+        try:
+            ids = json.loads(stored) if isinstance(stored, str) else None
+        except ValueError:
+            ids = None
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise StateError(f"{self.path}: damaged state file (the ids of '{name}' are not a "
+                             "list of ids); restore it from a backup, or delete it to start "
+                             "afresh")
+        return ids
 
     def owner(self, record_id: str) -> str | None:
         """The first file in the state holding a record with this id (an exact duplicate's
@@ -407,7 +425,7 @@ class StateStore:
             if pending is not None:
                 self._count(pending)
         new_ids = list(dict.fromkeys(ids))
-        old_ids = set(json.loads(row[2])) if row is not None else set()
+        old_ids = set(self._ids(row[2], name)) if row is not None else set()
         keys = dict(titles)
         for record_id in sorted(old_ids.difference(new_ids)):
             self._release(record_id, name)

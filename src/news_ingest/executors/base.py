@@ -56,6 +56,9 @@ class Executor(Protocol):
     name: str
     #: The ``EngineOptions`` it uses besides ``jobs``; others given to it are a usage error.
     option_names: frozenset[str]
+    #: Whether ``Config.timeout`` is applied to each input (it needs the main thread of the
+    #: process that parses: a cluster's task threads get no signal).
+    time_limit: bool
 
     def __init__(self, options: EngineOptions) -> None: ...
 

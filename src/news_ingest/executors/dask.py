@@ -106,6 +106,7 @@ class DaskExecutor:
 
     name = "dask"
     option_names = frozenset({"scheduler", "partition_size"})
+    time_limit = False  # tasks run in worker threads, which no SIGALRM reaches
 
     def __init__(self, options: EngineOptions) -> None:
         if options.partition_size < 1:

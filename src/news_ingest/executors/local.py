@@ -202,6 +202,7 @@ class LocalExecutor:
 
     name = "local"
     option_names: frozenset[str] = frozenset()
+    time_limit = True
 
     def __init__(self, options: EngineOptions) -> None:
         self.jobs = options.jobs
