@@ -451,6 +451,9 @@ def test_missing_path_and_broken_link_are_errors_and_the_run_goes_on(tmp_path: P
     ]
     assert res.sources() == [str(good)]
     assert res.summary == summary(3, 1, 0, 2, 1)
+    loop = tmp_path / "loop.txt"
+    loop.symlink_to(loop)
+    assert run(loop).errors == [f"error: {loop}: symbolic link loop"]
 
 
 def test_symlink_loop_is_named_once_and_every_file_is_read(tmp_path: Path) -> None:

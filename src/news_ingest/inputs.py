@@ -219,7 +219,15 @@ class NameFilter:
 
 def _match(path: str, pattern: str) -> bool:
     """``path`` (lower case) against one lower-case pattern: its name, or with a ``/`` in the
-    pattern, the whole path."""
+    pattern, the whole path. A leading ``**/`` matches any folders or none (``**/*.txt`` is
+    every ``*.txt``), as in ripgrep and .gitignore.
+
+    >>> _match("a.txt", "**/*.txt"), _match("x/y/a.txt", "**/y/*.txt"), _match("a.txt", "x/*")
+    (True, True, False)
+    """
+    if pattern.startswith("**/"):
+        return _match(path, pattern[3:]) or fnmatch.fnmatchcase(path.replace(os.sep, "/"),
+                                                                pattern)
     if "/" in pattern:
         return fnmatch.fnmatchcase(path.replace(os.sep, "/"), pattern.lstrip("/"))
     return fnmatch.fnmatchcase(posixpath.basename(path.replace(os.sep, "/")), pattern)

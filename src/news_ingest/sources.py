@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import functools
 import gzip
 import io
@@ -145,7 +146,7 @@ def _walk(
                     continue
         except OSError as exc:
             if os.path.islink(path):
-                yield SourceProblem(shown, "broken symbolic link")
+                yield SourceProblem(shown, _link_problem(exc))
             else:
                 yield SourceProblem(shown, f"cannot read: {_os_reason(exc)}")
             continue
@@ -212,6 +213,13 @@ def _read_stdin(max_bytes: int) -> Source | SourceProblem:
     return Source("-", data=data, plain=True)
 
 
+def _link_problem(exc: OSError) -> str:
+    """Why a symbolic link cannot be followed: a loop, or a target that is not there."""
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    return "broken symbolic link"
+
+
 def iter_sources(
     inputs: list[str], max_bytes: int = DEFAULT_MAX_BYTES, follow: bool = False,
     names: NameFilter = ALL_TEXT,
@@ -231,7 +239,7 @@ def iter_sources(
             mode = os.stat(item).st_mode
         except OSError as exc:
             if os.path.islink(item):
-                yield SourceProblem(shown, "broken symbolic link")
+                yield SourceProblem(shown, _link_problem(exc))
             elif isinstance(exc, FileNotFoundError):
                 yield SourceProblem(shown, "no such file or folder")
             else:
