@@ -26,7 +26,7 @@ run: $(RUNTIME)
 
 test: $(DEV)
 	$(VENV)/bin/ruff check src tests benchmarks scripts
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 lint: $(DEV)
 	$(VENV)/bin/ruff check src tests benchmarks scripts
