@@ -440,6 +440,43 @@ def test_bylines_captions_and_stamps_of_other_sites() -> None:
     assert raw.paragraphs[0].startswith("A United Nations aid convoy")
 
 
+def test_a_caption_under_its_label_alone_is_dropped_with_it() -> None:
+    """'التعليق على الصورة،' alone, then the caption: both dropped by the label's rule, so the
+    caption is not the headline."""
+    text = ("BBC News, عربي\n"
+            "لبنان: الحكومة تقر خطة لإعادة هيكلة المصارف وسط تحفظات من صندوق النقد\n"
+            "التعليق على الصورة،\nمصرف لبنان المركزي في بيروت\n12 مارس/ آذار 2025\n"
+            "أقرت الحكومة اللبنانية، الأربعاء، مشروع قانون لإعادة هيكلة القطاع المصرفي بعد "
+            "أشهر من النقاش.\n")
+    (raw,) = parse_text(text, LayoutSet.load())
+    assert raw.title.startswith("لبنان: الحكومة تقر خطة")
+    assert [(u.line, u.rule) for u in raw.lines if u.role == "dropped"][-2:] == [
+        (3, "chrome:caption-label"), (4, "chrome:caption-label:next")]
+
+
+@pytest.mark.parametrize("byline,outlet", [
+    ("أبوظبي: «وام»", "وام"),  # a place, a colon, the agency in guillemets
+    ("هسبريس - و.م.ع", "و.م.ع"),  # an agency written with dots
+])
+def test_agency_bylines_of_other_sites(byline: str, outlet: str) -> None:
+    text = ("20 مليار درهم تجارة الإمارات غير النفطية مع دول آسيا الوسطى\n"
+            f"{byline}\n"
+            "ارتفعت التجارة الخارجية غير النفطية بين الإمارات ودول آسيا الوسطى إلى مستوى "
+            "قياسي خلال العام الماضي.\n")
+    (rec,) = process(Source("x.txt", data=text.encode()), CTX).records
+    assert rec["outlet"] == outlet
+    assert rec["body"].startswith("ارتفعت التجارة")
+
+
+def test_a_source_label_glued_to_the_photo_credit_comes_apart() -> None:
+    text = ("Ru En\nمنتدى «قازان» 2024 يختتم أعماله بتوقيع 180 اتفاقية\n٢١ مايو ٢٠٢٤\n"
+            "اختتم المنتدى الاقتصادي الدولي أعماله في قازان بتوقيع 180 اتفاقية.\n"
+            "الصورة: kazanforum.ruالمصدر: تاس\n")
+    (rec,) = process(Source("x.txt", data=text.encode()), CTX).records
+    assert rec["layout"] == "russia-islamic-world"
+    assert (rec["photo_credit"], rec["outlet"]) == ("kazanforum.ru", "تاس")
+
+
 def test_a_read_also_list_of_bare_headlines_gives_an_item_each() -> None:
     text = ("الأرصاد تطلق نظاما وطنيا للإنذار المبكر من السيول في المملكة\n"
             "أطلقت دائرة الأرصاد الجوية، أمس، نظاما وطنيا للإنذار المبكر من السيول، يعتمد على "

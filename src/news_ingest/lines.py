@@ -113,7 +113,19 @@ class LinesParser(HeaderReading):
                 self.captions.clear()
         if layout.next_line_fields:
             self.label_alone(out)
+        if layout.next_line_drops:
+            self.dropped_with_label(out)
         return out
+
+    def dropped_with_label(self, out: list[Entry]) -> None:
+        """The text line after a chrome label alone on its line (a caption under 'التعليق على
+        الصورة،') is dropped by the label's rule, named with ``:next``."""
+        for n, entry in enumerate(out):
+            if entry.kind != "drop" or entry.rule not in self.layout.next_line_drops:
+                continue
+            k = next((k for k in range(n + 1, len(out)) if out[k].kind != "drop"), None)
+            if k is not None and out[k].kind == "text":
+                out[k] = Entry(out[k].index, out[k].text, "drop", f"{entry.rule}:next")
 
     def label_alone(self, out: list[Entry]) -> None:
         """A label alone on its line ('ملخص') whose field takes the next line: that text line

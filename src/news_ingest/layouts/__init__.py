@@ -115,6 +115,9 @@ class Layout:
     field_needs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Fields whose label may stand alone on its line, the value on the next ('ملخص').
     next_line_fields: frozenset[str] = frozenset()
+    # Chrome labels alone on their line whose next line goes with them ('التعليق على الصورة،'
+    # then the caption): the names of their line rules ('chrome:caption-label').
+    next_line_drops: frozenset[str] = frozenset()
     chrome: list[Rule] = field(default_factory=list)
     boilerplate: list[Rule] = field(default_factory=list)
     glued_labels: list[Rule] = field(default_factory=list)
@@ -286,6 +289,8 @@ def build_layout(data: Any, origin: str, *, validate: bool = True) -> Layout:
             for i, r in enumerate(spec.get(key, []))
         ]
         setattr(layout, key, rules)
+    layout.next_line_drops = frozenset(f"chrome:{r['name']}" for r in spec.get("chrome", [])
+                                       if r.get("next_line"))
     for key in ("glued_labels", "related"):
         for i, rule in enumerate(getattr(layout, key)):
             if "rest" not in rule.regex.groupindex:

@@ -83,7 +83,9 @@ LAYOUT_SCHEMA: dict[str, Any] = {
         },
         "glued_labels": {"type": "array", "items": _NAMED_PATTERN},
         "related": {"type": "array", "items": _NAMED_PATTERN},
-        "chrome": {"type": "array", "items": _NAMED_PATTERN},
+        "chrome": {"type": "array", "items": {
+            **_NAMED_PATTERN,
+            "properties": {**_NAMED_PATTERN["properties"], "next_line": {"type": "boolean"}}}},
         "boilerplate": {"type": "array", "items": _NAMED_PATTERN},
         "headline": {
             "type": "object",
