@@ -292,8 +292,6 @@ class HeaderReading:
             return run[1]
         return run[0]
 
-
-
     def just_before_text(self, n: int, body_start: int) -> bool:
         """With no headline: whether line ``n`` stands in the text's own header, with at most
         three lines (a byline, a credit, a caption) between it and the first paragraph."""
