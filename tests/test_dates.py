@@ -70,12 +70,17 @@ def test_invalid_calendar_date_gives_no_iso_and_no_exception() -> None:
         ("تاريخ النشر: 12th, November 2023 GMT", "2023-11-12"),
         ("Published: Mon, 26 Feb 2018 02:20:10 GMT", "2018-02-26"),
         ("15 أكتوبر ,2023: 11:02 ص GST", "2023-10-15"),  # comma before the year, Gulf time
+        ("الثلاثاء 10/سبتمبر/2024 - 05:30 م", "2024-09-10"),  # slashes around the month name
     ],
 )
 def test_read_date_english_and_iso(text: str, iso: str) -> None:
     d = read_date(text)
     assert d is not None
     assert d.iso() == iso
+
+
+def test_a_year_after_a_slash_only_after_a_month_name() -> None:
+    assert [d.iso() for d in find_dates("في 3/نوفمبر/2023 لا في 10/2024")] == ["2023-11-03"]
 
 
 def test_rfc2822_date_is_the_date_in_its_own_offset_not_utc() -> None:

@@ -477,6 +477,15 @@ def test_a_source_label_glued_to_the_photo_credit_comes_apart() -> None:
     assert (rec["photo_credit"], rec["outlet"]) == ("kazanforum.ru", "تاس")
 
 
+def test_a_numeric_date_alone_under_the_byline_is_a_date_not_a_number() -> None:
+    text = ("وزير الخزانة التركي: التضخم سيتراجع إلى خانة الآحاد نهاية العام المقبل\n"
+            "أنقرة / الأناضول\n24.06.2024\nتحديث: 25.06.2024\n"
+            "قال وزير الخزانة والمالية التركي إن معدل التضخم في البلاد سيبدأ بالتراجع خلال "
+            "الأشهر المقبلة.\n")
+    (rec,) = process(Source("x.txt", data=text.encode()), CTX).records
+    assert (rec["date"], rec["outlet"]) == ("2024-06-24", "الأناضول")
+
+
 def test_a_read_also_list_of_bare_headlines_gives_an_item_each() -> None:
     text = ("الأرصاد تطلق نظاما وطنيا للإنذار المبكر من السيول في المملكة\n"
             "أطلقت دائرة الأرصاد الجوية، أمس، نظاما وطنيا للإنذار المبكر من السيول، يعتمد على "
