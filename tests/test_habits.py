@@ -480,3 +480,13 @@ def test_option_values_that_mean_nothing_are_usage_errors(args: list[str], probl
 def test_an_infinite_time_limit_is_no_limit() -> None:
     res = invoke(SEED_FILES[0], "--timeout", "inf")
     assert res.exit_code == 0 and len(jsonl(res.stdout)) == 1
+
+
+def test_far_more_workers_than_cpus_is_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("news_ingest.cli.usable_cpus", lambda: 2)
+    res = CliRunner().invoke(main, [str(SEED_FILES[0]), "-j", "9"], catch_exceptions=False)
+    assert res.exit_code == 0
+    assert res.stderr.splitlines()[0] == (
+        "note: -j 9 asks for 9 worker processes on 2 CPUs: each holds its own memory, and "
+        "more than the CPUs makes no run faster")
+    assert "note:" not in invoke(SEED_FILES[0]).stderr

@@ -319,6 +319,9 @@ def main(
         if path and os.path.isdir(path):
             raise click.BadParameter(f"'{path}' is a folder, not a file", param_hint=hint)
 
+    if not quiet and opts.jobs > 4 * usable_cpus():
+        _err(f"note: -j {opts.jobs} asks for {opts.jobs} worker processes on {usable_cpus()} "
+             "CPUs: each holds its own memory, and more than the CPUs makes no run faster")
     signal.signal(signal.SIGTERM, _on_sigterm)
     bar = progress if progress is not None else not beside_data
     wrap = with_progress if bar and on_screen else None
