@@ -457,6 +457,7 @@ def test_a_caption_under_its_label_alone_is_dropped_with_it() -> None:
 @pytest.mark.parametrize("byline,outlet", [
     ("أبوظبي: «وام»", "وام"),  # a place, a colon, the agency in guillemets
     ("هسبريس - و.م.ع", "و.م.ع"),  # an agency written with dots
+    ("أبوظبي (وام)", "وام"),  # a place and the agency in brackets, no dash
 ])
 def test_agency_bylines_of_other_sites(byline: str, outlet: str) -> None:
     text = ("20 مليار درهم تجارة الإمارات غير النفطية مع دول آسيا الوسطى\n"
@@ -496,6 +497,25 @@ def test_a_read_also_list_of_bare_headlines_gives_an_item_each() -> None:
     assert [item["title"] for item in rec["read_also"]] == [
         "الأرصاد: منخفض جوي يؤثر على المملكة منتصف الأسبوع",
         '"المياه": رفع جاهزية الكوادر للتعامل مع الظروف الجوية']
+
+
+def test_a_byline_and_a_date_joined_by_a_comma() -> None:
+    """'Reuters , Thursday 23 Jan 2025': the date, and the agency as the outlet; 'OLJ / Par
+    Rédaction, le 18 février 2025 à 14h12, mis à jour à 16h40': the date, the update dropped,
+    no outlet (the paper's own byline)."""
+    english = ("Egypt's central bank holds key interest rates steady for sixth straight meeting\n"
+               "Reuters , Thursday 23 Jan 2025\n"
+               "Egypt's central bank kept its overnight deposit and lending rates unchanged on "
+               "Thursday, as expected, saying inflation was still easing.\n")
+    (rec,) = process(Source("x.txt", data=english.encode()), CTX).records
+    assert (rec["date"], rec["outlet"]) == ("2025-01-23", "Reuters")
+    french = ("Le Parlement adopte le budget 2025 après trois jours de débats\n"
+              "OLJ / Par Rédaction, le 18 février 2025 à 14h12, mis à jour à 16h40\n"
+              "Le Parlement libanais a adopté mardi le projet de loi de finances pour l'année "
+              "2025, au terme de trois jours de débats.\n")
+    (rec,) = process(Source("x.txt", data=french.encode()), CTX).records
+    assert (rec["date"], rec["outlet"], rec["summary"]) == ("2025-02-18", None, None)
+    assert rec["body"].startswith("Le Parlement libanais")
 
 
 def test_a_caption_that_dates_and_credits_its_photo_is_not_a_headline() -> None:

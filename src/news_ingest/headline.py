@@ -43,6 +43,7 @@ _DATE_LINE_WORDS = 16
 # headline at least this many more.
 _KICKER_WORDS = 6
 _KICKER_MARGIN = 3
+_COMMA = re.compile(r"\s*[,،]\s*")
 _DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
 _TODAY_REACH = 30  # 'اليوم الاثنين (' stands at most this far before the date
 _DATELINE_PLACE = re.compile(r"\s*[^\W\d_]+(?:[ '’.-][^\W\d_]+){0,3}\s*[,،\-–—]\s*")
@@ -132,17 +133,27 @@ class HeaderReading:
 
     def date_part(self, text: str) -> str:
         """The date of a line that holds a date beside a byline, split at '|' ('محمد أرسلان |
-        23.09.2024', 'By Jane Doe | May 12, 2024'): the one part that is a date, when the others
-        are short and hold no digit (a name, a desk); else ''."""
-        if "|" not in text:
+        23.09.2024', 'By Jane Doe | May 12, 2024') or after the byline at a comma ('Reuters ,
+        Thursday 23 Jan 2025', 'OLJ / Par Rédaction, le 18 février 2025 à 14h12'): the one part
+        that is a date, when the others are short and hold no digit (a name, a desk); else ''."""
+        def byline_like(part: str) -> bool:
+            return len(part.split()) <= 4 and not _DIGIT.search(part) \
+                and not reads_as_sentence(part)
+
+        if "|" in text:
+            parts = [p.strip(" -–—") for p in text.split("|")]
+            dates = [p for p in parts if p and self.is_date_line(p)]
+            others = [p for p in parts if p and p not in dates]
+            if len(dates) == 1 and others and all(byline_like(p) for p in others):
+                return dates[0]
             return ""
-        parts = [p.strip(" -–—") for p in text.split("|")]
-        dates = [p for p in parts if p and self.is_date_line(p)]
-        others = [p for p in parts if p and p not in dates]
-        if len(dates) == 1 and others and all(
-                len(p.split()) <= 4 and not _DIGIT.search(p) and not reads_as_sentence(p)
-                for p in others):
-            return dates[0]
+        text = text.rstrip(" ,،")
+        for m in _COMMA.finditer(text):  # the byline ends at its first comma or a later one
+            before, after = text[:m.start()].strip(" -–—"), text[m.end():].strip()
+            if not before or not byline_like(before):
+                return ""
+            if after and self.is_date_line(after):
+                return after
         return ""
 
     def above_date(self, head: list[Entry]) -> int | None:

@@ -288,7 +288,13 @@ class LinesParser(HeaderReading):
             self.use(i, "dropped", "repeated-title")
             return
         if self.is_date_line(text) or (n < body_start and (part := self.date_part(text))):
-            text = text if self.is_date_line(text) else part
+            if not self.is_date_line(text):
+                # A byline beside the date: an agency it names is a source ('Reuters , …').
+                outlet = next((p.strip() for p in _BYLINE_PARTS.split(text.replace(part, ""))
+                               if p.strip() and self.is_outlet(p)), "")
+                if outlet and "source" not in raw.fields:
+                    raw.add("source", outlet)
+                text = part
             # Beside the headline: within `standalone_date.within` lines of it (with the page
             # rules: anywhere between it and the text); with no headline, just before the text.
             if raw.title is not None:
