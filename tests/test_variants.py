@@ -518,6 +518,45 @@ def test_a_byline_and_a_date_joined_by_a_comma() -> None:
     assert rec["body"].startswith("Le Parlement libanais")
 
 
+@pytest.mark.parametrize("byline,date,outlet", [
+    ("OLJ / AFP / le 28 janvier 2025 à 18h32, mis à jour à 21h05", "2025-01-28", "AFP"),
+    ("By Petra - Nov 18,2024 - Last updated at Nov 19,2024", "2024-11-18", "Petra"),
+])
+def test_a_byline_and_its_date_joined_by_a_spaced_slash_or_dash(byline: str, date: str,
+                                                                outlet: str) -> None:
+    text = ("Le Parlement adopte le budget 2025 après deux jours de débats houleux\n"
+            f"{byline}\n"
+            "Le Parlement libanais a adopté mardi soir le projet de loi de finances pour "
+            "l'année 2025, au terme de deux jours de débats.\n")
+    (rec,) = process(Source("x.txt", data=text.encode()), CTX).records
+    assert (rec["date"], rec["outlet"]) == (date, outlet)
+
+
+@pytest.mark.parametrize("lead,outlet", [
+    ("الدوحة في 05 مايو /قنا/ وقعت دولة قطر والمملكة المغربية اليوم مذكرة تفاهم.", "قنا"),
+    ("المنامة في 20 يناير/ بنا / ترأس ولي العهد الاجتماع الاعتيادي الأسبوعي.", "بنا"),
+    ("رام الله 3-6-2025 وفا- قال وزير المالية إن الاقتطاعات تجاوزت المليار.", "وفا"),
+])
+def test_an_agency_code_in_the_lead_dateline_is_the_outlet(lead: str, outlet: str) -> None:
+    text = f"وزير المالية يعلن أرقام الاقتطاعات من أموال المقاصة خلال العام\n{lead}\n"
+    (rec,) = process(Source("x.txt", data=text.encode()), CTX).records
+    assert rec["outlet"] == outlet
+
+
+def test_a_yearless_dateline_takes_its_year_from_a_date_line_of_the_same_day() -> None:
+    """'عمان 9 تموز (بترا)-' states no year; the page's '2025-07-09 13:45:00' (above the
+    headline, not taken alone) gives it. Another day on the page gives none."""
+    page = ("{stamp}\n\"الإحصاءات العامة\": ارتفاع التضخم خلال النصف الأول من العام\n"
+            "عمان 9 تموز (بترا)- ارتفع معدل التضخم للأشهر الستة الأولى من العام الحالي بنسبة "
+            "1.9 بالمئة.\n")
+    (rec,) = process(Source("x.txt", data=page.format(stamp="2025-07-09 13:45:00").encode()),
+                     CTX).records
+    assert (rec["date"], rec["outlet"]) == ("2025-07-09", "بترا")
+    (rec,) = process(Source("x.txt", data=page.format(stamp="2025-07-10 13:45:00").encode()),
+                     CTX).records
+    assert rec["date"] is None
+
+
 def test_a_caption_that_dates_and_credits_its_photo_is_not_a_headline() -> None:
     """With the headline lost, a caption ending in a full date and a bracketed credit is
     dropped by name, and the date stamp just before the text is the date."""

@@ -219,7 +219,8 @@ def _alternation(words: Iterable[str]) -> str:
 
 
 _DIGIT_FORM: _Atom = (1, rf"{_SP}{{0,3}}[12](?![0-9])")  # تشرين 2, كانون 1
-_DAY = r"(?<![0-9.:/\-\u066b])[0-9]{1,2}(?![0-9%\u066a]|[.,\u066b][0-9])"
+# (a day is not the start of a decimal '18,5', but may touch its year: 'Nov 18,2024')
+_DAY = r"(?<![0-9.:/\-\u066b])[0-9]{1,2}(?![0-9%\u066a]|[.\u066b][0-9]|,(?![0-9]{4}(?![0-9]))[0-9])"
 # (a '/' before the year only after a month name: '10/سبتمبر/2024', never '10/09/2024')
 _YEAR = r"(?<![0-9.:\-\u066b])(?<![0-9]/)[0-9]{4}(?![0-9]|[.,\u066b/\-][0-9])"
 _SEP = rf"{_SP}{{0,4}}(?:[,\u060c\-\u2013/]{_SP}{{0,4}})?"

@@ -5,6 +5,10 @@ headline and a paragraph from page furniture.
 Stage: parse. ``lines.LinesParser`` holds these as its ``HeaderReading`` part; the line tests
 (``is_title_like``, ``is_paragraph``, ``is_headline``) are also used on their own. What each
 test looks for is the layout's data (docs/layouts.md); nothing here names an outlet.
+
+Its length (about 410 lines) is earned by keeping every judgement about a page's head in one
+place: which line is the headline, which date beside it is the publication date, what a byline
+or a dateline names. They weigh one another, and apart they would drift.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ _DATE_LINE_WORDS = 16
 # headline at least this many more.
 _KICKER_WORDS = 6
 _KICKER_MARGIN = 3
-_COMMA = re.compile(r"\s*[,،]\s*")
+_BYLINE_END = re.compile(r"\s*[,،]\s*|\s+[/\-–—]\s+")
 _DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
 _TODAY_REACH = 30  # 'اليوم الاثنين (' stands at most this far before the date
 _DATELINE_PLACE = re.compile(r"\s*[^\W\d_]+(?:[ '’.-][^\W\d_]+){0,3}\s*[,،\-–—]\s*")
@@ -115,6 +119,7 @@ class HeaderReading:
     repeated: set[str]
     date_lines: dict[str, bool]
     entries_list: list[Entry]
+    seen_dates: list[str]
 
     def is_date_line(self, text: str) -> bool:
         """A line that is a date with at least a day or a year ('٠٧ نوفمبر', '15-8-2023 |
@@ -148,9 +153,11 @@ class HeaderReading:
                 return dates[0]
             return ""
         text = text.rstrip(" ,،")
-        for m in _COMMA.finditer(text):  # the byline ends at its first comma or a later one
-            before, after = text[:m.start()].strip(" -–—"), text[m.end():].strip()
-            if not before or not byline_like(before):
+        # The byline ends at a comma, a spaced slash or a spaced dash ('OLJ / AFP / le 28
+        # janvier 2025', 'By Petra - Nov 18,2024'); each of its pieces is byline-like.
+        for m in _BYLINE_END.finditer(text):
+            before, after = text[:m.start()], text[m.end():].strip(" -–—|/,،")
+            if not before.strip() or not byline_like(_BYLINE_END.split(before)[-1]):
                 return ""
             if after and self.is_date_line(after):
                 return after
@@ -353,12 +360,14 @@ class HeaderReading:
 
     def bare_place(self, before: str) -> bool:
         """Whether ``before`` is a place of one or two words with no separator before the
-        date ('بورتسودان 18 يناير 2025 – أعلنت'): none of its words is a stop word, so 'في 18
-        يناير –' or 'وقال إن 18 …' is never a dateline."""
+        date ('بورتسودان 18 يناير 2025 – أعلنت', 'عمان 9 تموز (بترا)-'): none of its words is a
+        short stop word or one that opens with a conjunction, so 'في 18 يناير –' or 'وقال إن
+        18 …' is never a dateline. (Stop lists hold frequent place names too: 'عمان'.)"""
         m = _BARE_PLACE.fullmatch(before)
         stopwords = self.layout.paragraphs.stopwords
         return m is not None and bool(stopwords) and not any(
-            word.casefold() in stopwords for word in before.split())
+            word.casefold() in stopwords and (len(word) <= 3 or word[0] in "وف")
+            for word in before.split())
 
     def lead_dateline(self, lead: str) -> None:
         """A date the lead sentence gives as its own: a dateline at its start ('القاهرة - 3
@@ -370,12 +379,24 @@ class HeaderReading:
         if not found:
             return
         parts = found[0]
+        before, after, written = lead[:parts.start], lead[parts.end:], lead[parts.start:parts.end]
+        dateline = _DATELINE_AFTER.match(after) is not None and (
+            _DATELINE_PLACE.fullmatch(before) is not None or self.bare_place(before))
+        if dateline and parts.year is None and parts.month is not None and parts.day is not None:
+            # 'عمان 9 تموز (بترا)-': a dateline without its year, which a date line seen on
+            # the page gives (the same day and month, with a year).
+            full = next((text for text in self.seen_dates if (seen := reader.read(text))
+                         and seen.iso() and not seen.ambiguous
+                         and (seen.month, seen.day) == (parts.month, parts.day)), None)
+            if full is not None:
+                self.raw.add("date", full)
+                self.raw.notes.append(f"date: the lead's dateline '{written}' states no year; "
+                                      f"'{full}' on the page gives the same day and month")
+            return
         if parts.iso() is None or parts.ambiguous:
             return
-        before, after, written = lead[:parts.start], lead[parts.end:], lead[parts.start:parts.end]
         kind = None
-        if _DATELINE_AFTER.match(after) and (_DATELINE_PLACE.fullmatch(before)
-                                             or self.bare_place(before)):
+        if dateline:
             kind = "a dateline"
         elif _DATELINE_TAIL.fullmatch(after) and _SENTENCE_BEFORE.search(before):
             kind = "a date and outlet closing it"

@@ -32,12 +32,17 @@ from .text import match_key
 _URL = re.compile(r"https?://\S+")
 _DATE_SCAN = 120  # a labelled date starts its value: only the value's start is searched
 _SEPARATORS = " \t|·•▪-–—,،;"
+_BY = re.compile(r"^(?i:by|par)\s+")  # 'By Petra': the agency after the word
 _BYLINE_PARTS = re.compile(r"[-–—/|,،()]")
 # A place and an agency glued before the lead sentence: 'الكويت - كونا - أعلنت', 'مسقط -
 # العمانية: أظهرت' (the agency must be a known outlet).
 _LEAD_BYLINE = re.compile(
     r"[^\W\d_][^\-–—:/()\d]{0,25}?\s*[-–—/]\s*(?P<outlet>[^\s\-–—:/()][^\-–—:/()]{1,24}?)"
     r"\s*[-–—:]")
+_LEAD_AGENCY = re.compile(r"/\s?(?P<outlet>[^/\d\s][^/\d]{1,19}?)\s?/\s"
+                          r"|(?<=\s)(?P<outlet2>[^\W\d_]{2,12})[-–—]\s")
+_LEAD_AGENCY_REACH = 60
+
 
 def _group(m: re.Match[str], name: str) -> str | None:
     """The group ``name``, or, in a pattern of several alternatives, the first of ``name2``,
@@ -63,6 +68,8 @@ class LinesParser(HeaderReading):
         self.in_related = False
         self.section_start: int | None = None
         self.unused_dates: list[str] = []  # date lines seen and not taken (for the warning)
+        self.seen_dates: list[str] = []  # their texts (not update stamps): a yearless
+        # dateline of the same day and month takes its year from one (`lead_dateline`)
         self.short: set[int] = set()
         self.repeated: set[str] = set()
         self.last_paragraph = -1
@@ -269,6 +276,7 @@ class LinesParser(HeaderReading):
             elif title_at is not None and n < title_at:  # site furniture above the headline
                 if self.is_date_line(entry.text):
                     self.unused_dates.append(f"'{entry.text}' (above the headline)")
+                    self.seen_dates.append(entry.text)
                 self.use(i, "dropped", "above-title")
             else:
                 after_title += 1
@@ -291,7 +299,8 @@ class LinesParser(HeaderReading):
             if not self.is_date_line(text):
                 # A byline beside the date: an agency it names is a source ('Reuters , …').
                 outlet = next((p.strip() for p in _BYLINE_PARTS.split(text.replace(part, ""))
-                               if p.strip() and self.is_outlet(p)), "")
+                               if p.strip() and self.is_outlet(_BY.sub("", p.strip()))), "")
+                outlet = _BY.sub("", outlet)
                 if outlet and "source" not in raw.fields:
                     raw.add("source", outlet)
                 text = part
@@ -307,6 +316,7 @@ class LinesParser(HeaderReading):
                 self.use(i, "date", "standalone_date")
             else:
                 self.unused_dates.append(f"'{text}'")
+                self.seen_dates.append(text)
                 self.use(i, "dropped", "date-stamp")
             return
         if n < body_start:
@@ -347,6 +357,12 @@ class LinesParser(HeaderReading):
                 glued = _LEAD_BYLINE.match(lead)
                 if glued is not None and self.is_outlet(glued.group("outlet")):
                     outlet = glued.group("outlet").strip()
+            if not outlet and layout.outlets:
+                # An agency's code in its dateline: 'الدوحة في 05 مايو /قنا/ وقعت', 'رام الله
+                # 3-6-2025 وفا- قال' (a known agency, in the lead's first words).
+                found = (_group(m, "outlet") or "" for m in _LEAD_AGENCY.finditer(
+                    lead[:_LEAD_AGENCY_REACH]))
+                outlet = next((name.strip() for name in found if self.is_outlet(name)), "")
             if outlet:
                 raw.add("source", outlet)
                 raw.notes.append("outlet: named by the lead sentence's dateline")
