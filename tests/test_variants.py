@@ -557,6 +557,23 @@ def test_a_yearless_dateline_takes_its_year_from_a_date_line_of_the_same_day() -
     assert rec["date"] is None
 
 
+def test_a_title_case_headline_is_not_a_menu_and_an_agency_credit_closes_a_caption() -> None:
+    """English sites write headlines in title case: with a comma in it, the line is no menu.
+    A caption closed by '(SPA)', printed twice, is a photo credit, not the text's start."""
+    text = ("Asharq Al-Awsat\nEnglish\nArabic\nBusiness\n"
+            "Saudi Arabia, Egypt Sign Investment Protection Agreement\n"
+            "The agreement aims to raise bilateral investments to $30 billion by 2030\n"
+            "Tuesday, 4 March, 2025 - 10:07\n"
+            "The Saudi and Egyptian ministers during the signing ceremony in Riyadh. (SPA)\n"
+            "The Saudi and Egyptian ministers during the signing ceremony in Riyadh. (SPA)\n"
+            "Saudi Arabia and Egypt signed on Monday an agreement on the mutual promotion and "
+            "protection of investments, reports said.\n")
+    (rec,) = process(Source("x.txt", data=text.encode()), CTX).records
+    assert rec["title"] == "Saudi Arabia, Egypt Sign Investment Protection Agreement"
+    assert (rec["date"], rec["photo_credit"]) == ("2025-03-04", "SPA")
+    assert rec["body"].startswith("Saudi Arabia and Egypt signed")
+
+
 def test_a_caption_that_dates_and_credits_its_photo_is_not_a_headline() -> None:
     """With the headline lost, a caption ending in a full date and a bracketed credit is
     dropped by name, and the date stamp just before the text is the date."""

@@ -47,6 +47,7 @@ _DATE_LINE_WORDS = 16
 # headline at least this many more.
 _KICKER_WORDS = 6
 _KICKER_MARGIN = 3
+_HEADLINE_PUNCTUATION = re.compile(r"[,:;?!'\"’‘“”]")
 _BYLINE_END = re.compile(r"\s*[,،]\s*|\s+[/\-–—]\s+")
 _DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
 _TODAY_REACH = 30  # 'اليوم الاثنين (' stands at most this far before the date
@@ -194,9 +195,12 @@ class HeaderReading:
 
     def menu_line(self, text: str) -> bool:
         """A menu on one line, in a cased script: four words or more, each capitalised, hardly
-        any a stop word ('News Opinion Sport Culture Lifestyle'); a headline has some."""
+        any a stop word ('News Opinion Sport Culture Lifestyle'), and no punctuation between
+        them; a headline has some of either ('Saudi Arabia, Egypt Sign Investment …', in the
+        title case of English sites)."""
         stopwords = self.layout.paragraphs.stopwords
-        if not stopwords or (text[:1].isalpha() and not text[:1].isupper()):
+        if not stopwords or (text[:1].isalpha() and not text[:1].isupper()) \
+                or _HEADLINE_PUNCTUATION.search(text):
             return False
         words = [w for w in text.split() if any(c.isalpha() for c in w)]
         if len(words) < 4 or not all(
