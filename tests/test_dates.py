@@ -71,12 +71,18 @@ def test_invalid_calendar_date_gives_no_iso_and_no_exception() -> None:
         ("Published: Mon, 26 Feb 2018 02:20:10 GMT", "2018-02-26"),
         ("15 أكتوبر ,2023: 11:02 ص GST", "2023-10-15"),  # comma before the year, Gulf time
         ("الثلاثاء 10/سبتمبر/2024 - 05:30 م", "2024-09-10"),  # slashes around the month name
+        ("أبريل 12, 2025", "2025-04-12"),  # month first, as WordPress writes it
+        ("Nov 18,2024", "2024-11-18"),  # no space after the comma
     ],
 )
 def test_read_date_english_and_iso(text: str, iso: str) -> None:
     d = read_date(text)
     assert d is not None
     assert d.iso() == iso
+
+
+def test_an_arabic_month_first_needs_its_comma_and_year() -> None:
+    assert find_dates("ارتفع في أبريل 12 ألف طن") == []  # a month alone is no mention
 
 
 def test_a_year_after_a_slash_only_after_a_month_name() -> None:

@@ -458,6 +458,9 @@ def test_a_caption_under_its_label_alone_is_dropped_with_it() -> None:
     ("أبوظبي: «وام»", "وام"),  # a place, a colon, the agency in guillemets
     ("هسبريس - و.م.ع", "و.م.ع"),  # an agency written with dots
     ("أبوظبي (وام)", "وام"),  # a place and the agency in brackets, no dash
+    ("الدوحة - قنا:", "قنا"),  # a colon after the agency
+    ("مسقط، (العمانية):", "العمانية"),
+    ("LE MATIN (avec MAP)", "MAP"),  # the paper, and the agency it worked with
 ])
 def test_agency_bylines_of_other_sites(byline: str, outlet: str) -> None:
     text = ("20 مليار درهم تجارة الإمارات غير النفطية مع دول آسيا الوسطى\n"
@@ -536,6 +539,7 @@ def test_a_byline_and_its_date_joined_by_a_spaced_slash_or_dash(byline: str, dat
     ("الدوحة في 05 مايو /قنا/ وقعت دولة قطر والمملكة المغربية اليوم مذكرة تفاهم.", "قنا"),
     ("المنامة في 20 يناير/ بنا / ترأس ولي العهد الاجتماع الاعتيادي الأسبوعي.", "بنا"),
     ("رام الله 3-6-2025 وفا- قال وزير المالية إن الاقتطاعات تجاوزت المليار.", "وفا"),
+    ("وطنية - أعلنت إدارة المرفأ في بيان اليوم أن الإيرادات ارتفعت خلال الشهر.", "وطنية"),
 ])
 def test_an_agency_code_in_the_lead_dateline_is_the_outlet(lead: str, outlet: str) -> None:
     text = f"وزير المالية يعلن أرقام الاقتطاعات من أموال المقاصة خلال العام\n{lead}\n"
@@ -572,6 +576,15 @@ def test_a_title_case_headline_is_not_a_menu_and_an_agency_credit_closes_a_capti
     assert rec["title"] == "Saudi Arabia, Egypt Sign Investment Protection Agreement"
     assert (rec["date"], rec["photo_credit"]) == ("2025-03-04", "SPA")
     assert rec["body"].startswith("Saudi Arabia and Egypt signed")
+
+
+def test_a_wordpress_date_line_under_the_headline() -> None:
+    """'أبريل 12, 2025' (month first, as WordPress writes it) is the date line."""
+    text = ("استئناف الرحلات الدولية من مطار بورتسودان بعد توقف استمر شهورا\n"
+            "أبريل 12, 2025\n"
+            "أعلنت سلطة الطيران المدني في السودان استئناف الرحلات الدولية من مطار بورتسودان.\n")
+    (rec,) = process(Source("x.txt", data=text.encode()), CTX).records
+    assert rec["date"] == "2025-04-12"
 
 
 def test_a_caption_that_dates_and_credits_its_photo_is_not_a_headline() -> None:

@@ -271,6 +271,12 @@ class DateReader:
                                dayfirst=True)
             return None if pd is None else (pd, False)
 
+        if m.group("f_mg") is not None:
+            day, year = _day(m["f_d"]), _year(m["f_y"])
+            if day is None or year is None:
+                return None
+            return PartialDate(year, self._month_of(m["f_mg"]), day, m.start("f_mg"),
+                               m.end("f_y")), False
         if m.group("b_mg") is not None:
             day, year = _day(m["b_d"]), _year(m["b_y"])
             if day is None:

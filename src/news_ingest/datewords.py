@@ -294,6 +294,10 @@ def compile_grammar(words: DateWords) -> Grammar:
         # B: English month-first: November 1, 2023.
         rf"{_NOT_LETTER_BEHIND}(?P<b_mg>{latin_only}){_SEP}(?P<b_d>{_DAY})(?:{ordinal})?"
         rf"(?:{_SEP}(?P<b_y>{_YEAR}))?"
+        # B2: any month name first, as WordPress writes it: أبريل 12, 2025 (the comma and the
+        # year are needed: 'أبريل 12' alone may be a month and a count).
+        rf"|{_NOT_LETTER_BEHIND}(?P<f_mg>{name}){_SP}{{1,3}}(?P<f_d>{_DAY}){_SP}{{0,2}},"
+        rf"{_SP}{{0,3}}(?P<f_y>{_YEAR})"
         # A2: month name(s) and optional year, no day: فبراير 2022, أيلول/ سبتمبر.
         rf"|{named_month('n_')}"
         r")"

@@ -40,7 +40,8 @@ _LEAD_BYLINE = re.compile(
     r"[^\W\d_][^\-–—:/()\d]{0,25}?\s*[-–—/]\s*(?P<outlet>[^\s\-–—:/()][^\-–—:/()]{1,24}?)"
     r"\s*[-–—:]")
 _LEAD_AGENCY = re.compile(r"/\s?(?P<outlet>[^/\d\s][^/\d]{1,19}?)\s?/\s"
-                          r"|(?<=\s)(?P<outlet2>[^\W\d_]{2,12})[-–—]\s")
+                          r"|(?<=\s)(?P<outlet2>[^\W\d_]{2,12})[-–—]\s"
+                          r"|^(?P<outlet3>[^\W\d_]{2,12})\s?[-–—]\s")
 _LEAD_AGENCY_REACH = 60
 
 
@@ -323,7 +324,7 @@ class LinesParser(HeaderReading):
             m = self.byline(text)
             if m is not None:
                 outlet = (m.groupdict().get("outlet") or "").strip() or next(
-                    (part.strip() for part in _BYLINE_PARTS.split(text)
+                    (part.strip(" :") for part in _BYLINE_PARTS.split(text)
                      if part.strip() and self.is_outlet(part)), "")
                 if outlet:
                     raw.add("source", outlet)
